@@ -1,0 +1,1 @@
+"""Sub-commands of ``iro-desk``, one module per group; each has ``register``."""

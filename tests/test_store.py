@@ -1,0 +1,187 @@
+"""The caseload file: creating, refusing what is not ours, tombstones and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from iro_desk.errors import CaseloadFileError, IroDeskError
+from iro_desk.history import restore, tombstone
+from iro_desk.models import ChangeLog, Child
+from iro_desk.store import APPLICATION_ID, SCHEMA_VERSION, CaseloadStore, check_file
+
+
+def _child(ref: str = "DEMO-0001") -> Child:
+    return Child(child_ref=ref, first_name="Ada", last_name="Example", dob=dt.date(2015, 3, 1))
+
+
+def test_new_caseload_is_marked_as_ours_with_the_schema_version(store: CaseloadStore) -> None:
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+def test_connections_have_wal_and_foreign_keys(store: CaseloadStore) -> None:
+    conn = store.raw_connection()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    conn.close()
+
+
+def test_a_record_round_trips_with_uuid_key_and_utc_timestamps(store: CaseloadStore) -> None:
+    with store.session() as session:
+        child = _child()
+        session.add(child)
+    with store.session() as session:
+        again = session.get(Child, child.id)
+        assert again is not None
+        assert again.first_name == "Ada"
+        assert again.dob == dt.date(2015, 3, 1)
+        assert again.created_at.tzinfo is dt.UTC
+        assert again.updated_by == "test-iro"
+
+
+def test_tombstone_keeps_the_row_and_logs_the_deletion(store: CaseloadStore) -> None:
+    with store.session() as session:
+        child = _child()
+        session.add(child)
+    with store.session() as session:
+        tombstone(session, session.get(Child, child.id))
+    with store.session() as session:
+        kept = session.get(Child, child.id)
+        assert kept is not None and kept.is_deleted
+        actions = [
+            row.action
+            for row in session.exec(
+                select(ChangeLog).where(ChangeLog.row_id == child.id).order_by(ChangeLog.changed_at)
+            )
+        ]
+        assert actions == ["create", "delete"]
+        restore(session, kept)
+    with store.session() as session:
+        assert not session.get(Child, child.id).is_deleted
+
+
+def test_session_delete_is_refused(store: CaseloadStore) -> None:
+    with store.session() as session:
+        child = _child()
+        session.add(child)
+    with pytest.raises(IroDeskError, match="never deletes"), store.session() as session:
+        session.delete(session.get(Child, child.id))
+    with store.session() as session:
+        assert session.get(Child, child.id) is not None
+
+
+def test_sql_delete_is_refused_by_the_file_itself(store: CaseloadStore) -> None:
+    with store.session() as session:
+        session.add(_child())
+    conn = store.raw_connection()
+    with pytest.raises(sqlite3.IntegrityError, match="tombstoned"):
+        conn.execute("DELETE FROM child")
+    with pytest.raises(sqlite3.IntegrityError, match="kept as it was"):
+        conn.execute("UPDATE change_log SET changed_by = 'someone else'")
+    conn.close()
+
+
+def test_an_edit_is_kept_in_history_with_before_and_after(store: CaseloadStore) -> None:
+    with store.session() as session:
+        child = _child()
+        session.add(child)
+    with store.session() as session:
+        session.get(Child, child.id).preferred_name = "Addy"
+    with store.session() as session:
+        edited = session.get(Child, child.id)
+        assert edited.revision == 2
+        update = session.exec(select(ChangeLog).where(ChangeLog.action == "update")).one()
+        assert json.loads(update.before_json) == {"preferred_name": ""}
+        assert json.loads(update.after_json) == {"preferred_name": "Addy"}
+        assert update.changed_by == "test-iro"
+        assert update.child_id == child.id
+
+
+def test_an_error_inside_a_session_commits_nothing(store: CaseloadStore) -> None:
+    with pytest.raises(RuntimeError), store.session() as session:
+        session.add(_child())
+        session.flush()
+        raise RuntimeError("crash midway")
+    with store.session() as session:
+        assert session.exec(select(Child)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty or cut short"),
+        (b"just some notes about a meeting\n" * 10, "not an IRO Desk caseload"),
+    ],
+    ids=["empty file", "text file"],
+)
+def test_a_file_that_is_not_a_caseload_is_refused_untouched(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "notes.irodesk"
+    path.write_bytes(content)
+    with pytest.raises(CaseloadFileError, match=message):
+        CaseloadStore.open(path)
+    assert path.read_bytes() == content
+
+
+def test_another_apps_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(CaseloadFileError, match="not an IRO Desk caseload"):
+        CaseloadStore.open(path)
+    assert path.read_bytes() == before
+
+
+def test_a_caseload_from_a_newer_app_is_refused_untouched(store: CaseloadStore) -> None:
+    store.close()
+    conn = sqlite3.connect(store.path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = store.path.read_bytes()
+    with pytest.raises(CaseloadFileError, match="newer IRO Desk"):
+        CaseloadStore.open(store.path)
+    assert store.path.read_bytes() == before
+
+
+def test_a_truncated_caseload_is_reported_and_left_as_it_was(store: CaseloadStore) -> None:
+    with store.session() as session:
+        session.add_all(_child(f"DEMO-{n:04d}") for n in range(300))
+    store.close()
+    data = store.path.read_bytes()
+    store.path.write_bytes(data[: len(data) // 2])
+    half = store.path.read_bytes()
+    with pytest.raises(CaseloadFileError, match="damaged|cut short"):
+        check_file(store.path)
+    assert store.path.read_bytes() == half
+
+
+def test_create_refuses_to_overwrite(store: CaseloadStore) -> None:
+    with pytest.raises(CaseloadFileError, match="will not overwrite"):
+        CaseloadStore.create(store.path)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CaseloadFileError, match="no caseload file"):
+        CaseloadStore.open(tmp_path / "nowhere.irodesk")
+
+
+def test_backup_is_a_complete_readable_caseload(store: CaseloadStore, tmp_path: Path) -> None:
+    with store.session() as session:
+        session.add(_child())
+    copy = store.backup_to(tmp_path / "copy.irodesk")
+    assert check_file(copy).schema_version == SCHEMA_VERSION
+    with CaseloadStore.open(copy) as reopened, reopened.session() as session:
+        assert [c.child_ref for c in session.exec(select(Child))] == ["DEMO-0001"]
