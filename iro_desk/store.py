@@ -261,7 +261,9 @@ class CaseloadStore:
     @staticmethod
     def _begin(conn: object) -> None:
         # pysqlite's own transaction handling is off (isolation_level=None); begin explicitly.
+        # Foreign keys are checked at commit, so a unit of work may insert in any order.
         conn.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # type: ignore[attr-defined]
 
     @contextlib.contextmanager
     def session(self) -> Iterator[CaseloadSession]:
