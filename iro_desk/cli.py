@@ -16,7 +16,7 @@ from iro_desk import __version__
 from iro_desk.errors import IroDeskError, ValidationError
 
 # Modules of iro_desk.commands, each with register(subparsers, common).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("caseload",)
 
 log = logging.getLogger(__name__)
 
