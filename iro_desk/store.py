@@ -33,8 +33,65 @@ APPLICATION_ID = 0x49524F44  # "IROD": marks an SQLite file as an IRO Desk casel
 SCHEMA_VERSION = 1
 SQLITE_HEADER = b"SQLite format 3\x00"
 
-# Migrations from version N to N+1, each run in one transaction after a backup is written.
 Migration = Callable[[sqlite3.Connection], None]
+
+
+def _sql_literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise CaseloadFileError(f"IRO Desk cannot write a default of {value!r} in a migration.")
+
+
+def add_new_tables_and_columns(conn: sqlite3.Connection) -> None:
+    """An additive migration: create tables and add columns the models have and the file lacks.
+
+    Existing rows get each new column's model default. Used for schema versions that only add
+    (the house rule: fields are added with a default, never renamed or removed).
+    """
+    existing_tables = {
+        row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    engine = create_engine("sqlite://", creator=lambda: conn, poolclass=QueuePool)
+    missing = [t for name, t in SQLModel.metadata.tables.items() if name not in existing_tables]
+    if missing:
+        with engine.connect() as sa_conn:
+            SQLModel.metadata.create_all(sa_conn, tables=missing)
+    models = {str(cls.__tablename__): cls for cls in _all_table_models()}
+    for name, table in SQLModel.metadata.tables.items():
+        if name not in existing_tables:
+            continue
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({name})")}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            column_type = column.type.compile(dialect=engine.dialect)
+            default = models[name].model_fields[column.name].get_default(call_default_factory=True)
+            if default is None:
+                conn.execute(f"ALTER TABLE {name} ADD COLUMN {column.name} {column_type}")
+            else:
+                conn.execute(
+                    f"ALTER TABLE {name} ADD COLUMN {column.name} {column_type} NOT NULL "
+                    f"DEFAULT {_sql_literal(default)}"
+                )
+
+
+def _all_table_models() -> list[type[SQLModel]]:
+    found: list[type[SQLModel]] = []
+    pending: list[type[SQLModel]] = [SQLModel]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if getattr(sub, "__table__", None) is not None:
+                found.append(sub)
+    return found
+
+
+# Migrations from version N to N+1, each run in one transaction after a backup is written.
 MIGRATIONS: dict[int, Migration] = {}
 
 _APPEND_ONLY_TABLES = ("change_log", "challenge_step")
