@@ -29,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="caseload file (default: $IRO_DESK_DB, then the user data folder)",
     )
+    common.add_argument(
+        "--no-encryption",
+        action="store_true",
+        help="make a new caseload unencrypted (not recommended for real records)",
+    )
     parser = argparse.ArgumentParser(
         prog="iro-desk",
         description="IRO Desk: an Independent Reviewing Officer's caseload, calendar and letters. "

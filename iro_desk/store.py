@@ -1,10 +1,15 @@
 """The caseload file: create, check, open, migrate and back up. The only code that opens one.
 
-Every connection to a caseload file is made by ``CaseloadStore._connect``: encryption and sync
+Every connection to a caseload file is made by ``connect_file``: encryption and sync
 change how files are opened and copied here, and nowhere else.
 
 A caseload file is an SQLite database whose ``application_id`` is IRO Desk's and whose
-``user_version`` is its schema version. Opening checks both, and the file's integrity, on a
+``user_version`` is its schema version. It is normally encrypted with SQLCipher: the key is
+derived from the IRO's passphrase once per opening (PBKDF2-SHA256 with the file's own random
+16-byte salt, which SQLCipher keeps as the first bytes of the file) and handed to SQLCipher as a
+raw key, so each new connection costs no key derivation.
+
+Opening checks the application id, the version and the file's integrity on a
 read-only connection before anything is written; a file that is not ours, newer than this app,
 or damaged is refused with a message and left exactly as it was.
 """
@@ -13,25 +18,102 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import sqlcipher3
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import SQLModel
 
 from iro_desk.clock import utcnow
-from iro_desk.errors import CaseloadFileError
+from iro_desk.errors import CaseloadFileError, IroDeskError
 from iro_desk.history import CaseloadSession
 from iro_desk.models import RECORD_TABLES
 
 APPLICATION_ID = 0x49524F44  # "IROD": marks an SQLite file as an IRO Desk caseload.
 SCHEMA_VERSION = 1
 SQLITE_HEADER = b"SQLite format 3\x00"
+KDF_ITERATIONS = 256_000
+SALT_BYTES = 16
+PASSPHRASE_ENV_VAR = "IRO_DESK_PASSPHRASE"
+DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher3.Error)
+
+
+class PassphraseRequiredError(CaseloadFileError):
+    """The caseload is encrypted and no passphrase was given."""
+
+
+class WrongPassphraseError(CaseloadFileError):
+    """The passphrase given does not open the caseload."""
+
+
+@dataclass(frozen=True)
+class FileKey:
+    """A caseload's SQLCipher key, derived once from the passphrase and the file's salt."""
+
+    key: bytes
+    salt: bytes
+
+    @classmethod
+    def derive(cls, passphrase: str, salt: bytes | None = None) -> FileKey:
+        """Derive the key; a new file gets a new random salt."""
+        if not passphrase:
+            raise IroDeskError("The passphrase cannot be empty.")
+        salt = salt if salt is not None else os.urandom(SALT_BYTES)
+        key = hashlib.pbkdf2_hmac("sha256", passphrase.encode("utf-8"), salt, KDF_ITERATIONS)
+        return cls(key=key, salt=salt)
+
+    @classmethod
+    def for_file(cls, path: Path, passphrase: str) -> FileKey:
+        """The key for an existing encrypted file (its salt is its first 16 bytes)."""
+        with Path(path).open("rb") as handle:
+            salt = handle.read(SALT_BYTES)
+        return cls.derive(passphrase, salt)
+
+    @property
+    def literal(self) -> str:
+        """SQLCipher's raw key with explicit salt: x'<key hex><salt hex>'."""
+        return f"x'{self.key.hex()}{self.salt.hex()}'"
+
+    def __repr__(self) -> str:
+        """Never show the key."""
+        return "FileKey(<hidden>)"
+
+
+def passphrase_from_environment() -> str | None:
+    """The passphrase given to scripts and tests in IRO_DESK_PASSPHRASE, if any."""
+    return os.environ.get(PASSPHRASE_ENV_VAR) or None
+
+
+def is_encrypted_file(path: Path) -> bool:
+    """True for a non-empty file that does not start with the plain SQLite header."""
+    with Path(path).open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    return len(header) == len(SQLITE_HEADER) and header != SQLITE_HEADER
+
+
+def connect_file(
+    path: Path, key: FileKey | None, *, read_only: bool = False, autocommit: bool = True
+) -> Any:
+    """A DB-API connection to a caseload file, plain or encrypted: the one place files open."""
+    path = Path(path)
+    target = f"{path.resolve().as_uri()}?mode=ro" if read_only else str(path)
+    kwargs: dict[str, Any] = {"uri": read_only, "check_same_thread": False}
+    if autocommit:
+        kwargs["isolation_level"] = None
+    if key is None:
+        return sqlite3.connect(target, **kwargs)
+    conn = sqlcipher3.connect(target, **kwargs)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f'PRAGMA key = "{key.literal}"')
+    return conn
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -105,8 +187,11 @@ class FileCheck:
     schema_version: int
 
 
-def check_file(path: Path) -> FileCheck:
-    """Check that ``path`` is an IRO Desk caseload this app can open, without changing it."""
+def check_file(path: Path, key: FileKey | None = None) -> FileCheck:
+    """Check that ``path`` is an IRO Desk caseload this app can open, without changing it.
+
+    An encrypted file needs its ``key``; without one the error is ``PassphraseRequiredError``.
+    """
     path = Path(path)
     if not path.exists():
         raise CaseloadFileError(f"There is no caseload file at {path}.")
@@ -119,15 +204,26 @@ def check_file(path: Path) -> FileCheck:
             f"{path.name} is empty or cut short, so it is not a caseload IRO Desk can open. "
             "It has been left as it is; restore a backup if you have one."
         )
-    if header != SQLITE_HEADER:
-        raise CaseloadFileError(
-            f"{path.name} is not an IRO Desk caseload file (it is not an SQLite database). "
-            "Nothing has been changed."
+    encrypted = header != SQLITE_HEADER
+    if encrypted and key is None:
+        raise PassphraseRequiredError(
+            f"{path.name} is encrypted (or is not an IRO Desk caseload). Give its passphrase to "
+            "open it."
         )
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
+        conn = connect_file(path, key if encrypted else None, read_only=True)
+    except DB_ERRORS as exc:
         raise CaseloadFileError(f"{path.name} could not be opened: {exc}.") from exc
+    if encrypted:
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except DB_ERRORS as exc:
+            conn.close()
+            raise WrongPassphraseError(
+                f"The passphrase does not open {path.name}. Check it and try again. (If it is "
+                "right, the file is damaged or is not an IRO Desk caseload.) Nothing has been "
+                "changed."
+            ) from exc
     try:
         application_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -150,7 +246,7 @@ def check_file(path: Path) -> FileCheck:
                 f"{path.name} is damaged ({problems[0]}). It has been left as it is; restore "
                 "the latest good backup."
             )
-    except sqlite3.DatabaseError as exc:
+    except DB_ERRORS as exc:
         raise CaseloadFileError(
             f"{path.name} is damaged or is not a caseload file ({exc}). It has been left as it "
             "is; restore the latest good backup."
@@ -184,7 +280,7 @@ def _schema_triggers() -> list[str]:
     return statements
 
 
-def _create_schema(conn: sqlite3.Connection) -> None:
+def _create_schema(conn: Any) -> None:
     engine = create_engine("sqlite://", creator=lambda: conn, poolclass=QueuePool)
     with engine.begin() as sa_conn:
         SQLModel.metadata.create_all(sa_conn)
@@ -192,27 +288,43 @@ def _create_schema(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    conn.commit()
 
 
-def create_caseload_file(path: Path) -> Path:
-    """Create a new, empty caseload file at ``path``; refuse to overwrite an existing file."""
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _temp_beside(path: Path, suffix: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    return Path(tmp_name)
+
+
+def _remove_sidecars(path: Path) -> None:
+    for suffix in ("-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).unlink()
+
+
+def create_caseload_file(path: Path, key: FileKey | None = None) -> Path:
+    """Create a new, empty caseload at ``path`` (encrypted when a key is given).
+
+    Built under a temporary name and renamed into place; an existing file is never replaced.
+    """
     path = Path(path)
     if path.exists():
         raise CaseloadFileError(f"{path} already exists; IRO Desk will not overwrite it.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _temp_beside(path, ".new")
     try:
-        conn = sqlite3.connect(tmp)
+        conn = connect_file(tmp, key)
         try:
             _prepare_connection(conn)
             _create_schema(conn)
         finally:
             conn.close()
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
+        _fsync_file(tmp)
         if path.exists():
             raise CaseloadFileError(f"{path} appeared while it was being created; not replaced.")
         os.replace(tmp, path)
@@ -222,24 +334,23 @@ def create_caseload_file(path: Path) -> Path:
     return path
 
 
-def backup_file(source: Path, dest: Path) -> Path:
-    """Copy a caseload with SQLite's backup API into ``dest``, written atomically."""
+def backup_file(source: Path, dest: Path, key: FileKey | None = None) -> Path:
+    """Copy a caseload with SQLite's backup API into ``dest``, written atomically.
+
+    An encrypted caseload's copy is encrypted with the same key.
+    """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _temp_beside(dest, ".tmp")
     try:
-        src = sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True)
-        out = sqlite3.connect(tmp)
+        src = connect_file(Path(source), key, read_only=True)
+        out = connect_file(tmp, key)
         try:
             src.backup(out)
             out.execute("PRAGMA journal_mode = DELETE")
         finally:
             out.close()
             src.close()
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
+        _fsync_file(tmp)
         os.replace(tmp, dest)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -247,12 +358,78 @@ def backup_file(source: Path, dest: Path) -> Path:
     return dest
 
 
-def _migrate(path: Path, from_version: int) -> Path | None:
+def _count_rows(conn: Any) -> dict[str, int]:
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
+
+
+def _export_to_new_key(path: Path, source_key: FileKey | None, new_key: FileKey) -> None:
+    """Write ``path``'s content to a new file under ``new_key``, verify it, then swap it in.
+
+    Until the final rename the original file is untouched; after it, the new file is whole.
+    """
+    check_file(path, source_key)
+    tmp = _temp_beside(path, ".rekey")
+    try:
+        conn = sqlcipher3.connect(str(path), isolation_level=None)
+        try:
+            if source_key is not None:
+                conn.execute(f'PRAGMA key = "{source_key.literal}"')
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            expected = _count_rows(conn)
+            conn.execute(f"ATTACH DATABASE ? AS fresh KEY \"{new_key.literal}\"", (str(tmp),))
+            conn.execute("SELECT sqlcipher_export('fresh')")
+            conn.execute(f"PRAGMA fresh.user_version = {version}")
+            conn.execute(f"PRAGMA fresh.application_id = {APPLICATION_ID}")
+            conn.execute("DETACH DATABASE fresh")
+        finally:
+            conn.close()
+        _fsync_file(tmp)
+        check_file(tmp, new_key)
+        verify = connect_file(tmp, new_key, read_only=True)
+        try:
+            if _count_rows(verify) != expected:
+                raise CaseloadFileError("The re-encrypted copy did not match; nothing changed.")
+        finally:
+            verify.close()
+        os.replace(tmp, path)
+        _remove_sidecars(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def encrypt_file(path: Path, passphrase: str) -> None:
+    """Convert a plain caseload to an encrypted one, in place and crash-safe."""
+    path = Path(path)
+    if is_encrypted_file(path):
+        raise CaseloadFileError(f"{path.name} is already encrypted.")
+    _export_to_new_key(path, None, FileKey.derive(passphrase))
+
+
+def change_passphrase(path: Path, old_passphrase: str, new_passphrase: str) -> None:
+    """Re-key an encrypted caseload under a new passphrase (and a new salt), crash-safe."""
+    path = Path(path)
+    if not is_encrypted_file(path):
+        raise CaseloadFileError(f"{path.name} is not encrypted; encrypt it first.")
+    old_key = FileKey.for_file(path, old_passphrase)
+    _export_to_new_key(path, old_key, FileKey.derive(new_passphrase))
+
+
+def _migrate(path: Path, from_version: int, key: FileKey | None) -> Path | None:
     if from_version >= SCHEMA_VERSION:
         return None
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    backup = backup_file(path, path.with_name(f"{path.stem}.v{from_version}-{stamp}.backup"))
-    conn = sqlite3.connect(path, isolation_level=None)
+    backup = backup_file(
+        path, path.with_name(f"{path.stem}.v{from_version}-{stamp}.backup"), key
+    )
+    conn = connect_file(path, key)
     try:
         _prepare_connection(conn)
         for version in range(from_version, SCHEMA_VERSION):
@@ -280,36 +457,68 @@ def _migrate(path: Path, from_version: int) -> Path | None:
 class CaseloadStore:
     """An open caseload file: hands out sessions that keep history, makes backups."""
 
-    def __init__(self, path: Path, *, actor: str = "") -> None:
+    def __init__(self, path: Path, *, actor: str = "", key: FileKey | None = None) -> None:
         """Open an existing, already checked caseload file; use ``open`` or ``create``."""
         self.path = Path(path)
         self.actor = actor
+        self._key = key
+        url: str | URL = "sqlite://"
+        if key is not None:
+            # The dialect re-applies this same key on each new connection.
+            url = URL.create("sqlite+pysqlcipher", password=key.literal)
         self.engine: Engine = create_engine(
-            "sqlite://", creator=self._connect, poolclass=QueuePool, pool_size=2
+            url, creator=self._connect, poolclass=QueuePool, pool_size=2
         )
         event.listen(self.engine, "begin", self._begin)
         self.migration_backup: Path | None = None
 
+    @property
+    def encrypted(self) -> bool:
+        """True when the caseload file is encrypted."""
+        return self._key is not None
+
     @classmethod
-    def open(cls, path: Path, *, create: bool = False, actor: str = "") -> CaseloadStore:
-        """Open the caseload at ``path`` (creating it when ``create``), migrating it forward."""
+    def open(
+        cls,
+        path: Path,
+        *,
+        create: bool = False,
+        actor: str = "",
+        passphrase: str | None = None,
+    ) -> CaseloadStore:
+        """Open the caseload at ``path``, migrating it forward.
+
+        With ``create`` a missing file is created, encrypted when a passphrase is given. An
+        encrypted file needs ``passphrase`` (or IRO_DESK_PASSPHRASE, for scripts).
+        """
         path = Path(path)
         if create and not path.exists():
-            create_caseload_file(path)
-        found = check_file(path)
-        backup = _migrate(path, found.schema_version)
-        store = cls(path, actor=actor)
+            create_caseload_file(path, FileKey.derive(passphrase) if passphrase else None)
+        key = None
+        if path.is_file() and is_encrypted_file(path):
+            passphrase = passphrase or passphrase_from_environment()
+            if passphrase:
+                key = FileKey.for_file(path, passphrase)
+        found = check_file(path, key)
+        backup = _migrate(path, found.schema_version, key)
+        store = cls(path, actor=actor, key=key)
         store.migration_backup = backup
         return store
 
     @classmethod
-    def create(cls, path: Path, *, actor: str = "") -> CaseloadStore:
-        """Create a new empty caseload file and open it."""
-        create_caseload_file(Path(path))
-        return cls.open(path, actor=actor)
+    def create(
+        cls, path: Path, *, actor: str = "", passphrase: str | None = None
+    ) -> CaseloadStore:
+        """Create a new empty caseload file (encrypted when given a passphrase) and open it."""
+        key = FileKey.derive(passphrase) if passphrase else None
+        create_caseload_file(Path(path), key)
+        found = check_file(Path(path), key)
+        store = cls(Path(path), actor=actor, key=key)
+        store.migration_backup = _migrate(Path(path), found.schema_version, key)
+        return store
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+    def _connect(self) -> Any:
+        conn = connect_file(self.path, self._key)
         _prepare_connection(conn)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -334,19 +543,47 @@ class CaseloadStore:
                 session.rollback()
                 raise
 
-    def raw_connection(self) -> sqlite3.Connection:
-        """A plain DB-API connection to the same file, for bulk work; the caller closes it."""
+    def raw_connection(self) -> Any:
+        """A DB-API connection to the same file, for bulk work; the caller closes it."""
         return self._connect()
 
     def backup_to(self, dest: Path) -> Path:
         """Write a consistent copy of the whole caseload to ``dest`` (atomically)."""
-        return backup_file(self.path, dest)
+        return backup_file(self.path, dest, self._key)
+
+    def open_copy(self, path: Path, *, actor: str = "") -> CaseloadStore:
+        """Open another caseload file under this one's key (a backup or a sync copy)."""
+        found = check_file(path, self._key if is_encrypted_file(path) else None)
+        key = self._key if is_encrypted_file(path) else None
+        store = CaseloadStore(Path(path), actor=actor or self.actor, key=key)
+        store.migration_backup = _migrate(Path(path), found.schema_version, key)
+        return store
+
+    def change_passphrase(self, old_passphrase: str, new_passphrase: str) -> None:
+        """Re-key this caseload (or encrypt it, when plain) under a new passphrase."""
+        self.close()
+        if self._key is None:
+            encrypt_file(self.path, new_passphrase)
+        else:
+            change_passphrase(self.path, old_passphrase, new_passphrase)
+        self._key = FileKey.for_file(self.path, new_passphrase)
+        self.engine = create_engine(
+            URL.create("sqlite+pysqlcipher", password=self._key.literal),
+            creator=self._connect,
+            poolclass=QueuePool,
+            pool_size=2,
+        )
+        event.listen(self.engine, "begin", self._begin)
 
     def close(self) -> None:
         """Close every connection; the file is left checkpointed."""
-        with contextlib.suppress(sqlite3.Error), self._connect() as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.engine.dispose()
+        with contextlib.suppress(*DB_ERRORS):
+            conn = self._connect()
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
 
     def __enter__(self) -> CaseloadStore:
         """Use the store in a ``with`` block."""

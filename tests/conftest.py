@@ -16,6 +16,7 @@ from iro_desk.clock import FixedClock  # noqa: E402
 from iro_desk.store import CaseloadStore  # noqa: E402
 
 TODAY = dt.date(2027, 1, 4)
+TEST_PASSPHRASE = "demo passphrase for tests"
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,8 @@ def _isolated_home(
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("IRO_DESK_DB", raising=False)
+    # The CLI encrypts new caseloads; scripts (and these tests) give the passphrase this way.
+    monkeypatch.setenv("IRO_DESK_PASSPHRASE", TEST_PASSPHRASE)
 
 
 @pytest.fixture
