@@ -425,10 +425,7 @@ def change_passphrase(path: Path, old_passphrase: str, new_passphrase: str) -> N
 def _migrate(path: Path, from_version: int, key: FileKey | None) -> Path | None:
     if from_version >= SCHEMA_VERSION:
         return None
-    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    backup = backup_file(
-        path, path.with_name(f"{path.stem}.v{from_version}-{stamp}.backup"), key
-    )
+    backup = backup_file(path, backup_path(path, f"before-migration-v{from_version}"), key)
     conn = connect_file(path, key)
     try:
         _prepare_connection(conn)
@@ -594,6 +591,15 @@ class CaseloadStore:
         self.close()
 
 
-def today_backup_name(path: Path, when: dt.date) -> str:
-    """The file name of the day's rotating backup of ``path``."""
-    return f"{path.stem}.{when.isoformat()}.backup"
+BACKUP_SUFFIX = ".irodesk"
+
+
+def backup_folder(path: Path) -> Path:
+    """Where the backups of the caseload at ``path`` are kept: a folder beside it."""
+    return Path(path).parent / "backups"
+
+
+def backup_path(path: Path, reason: str, when: dt.datetime | None = None) -> Path:
+    """A new backup's path: ``backups/<name>.<reason>.<UTC time>.irodesk``."""
+    stamp = (when or utcnow()).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return backup_folder(path) / f"{Path(path).stem}.{reason}.{stamp}{BACKUP_SUFFIX}"
