@@ -16,7 +16,10 @@ from iro_desk import __version__
 from iro_desk.errors import IroDeskError, ValidationError
 
 # Modules of iro_desk.commands, each with register(subparsers, common).
-COMMAND_MODULES: tuple[str, ...] = ("caseload",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "caseload",
+    "interchange",
+)
 
 log = logging.getLogger(__name__)
 
