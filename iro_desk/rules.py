@@ -143,10 +143,26 @@ def next_review_deadline(
     The interval always runs from the date the previous review was actually held, so a late
     review moves every later deadline (DOMAIN.md).
     """
-    if not held_dates:
+    return deadline_after_reviews(
+        rule, track_start, len(held_dates), max(held_dates, default=None), calendar
+    )
+
+
+def deadline_after_reviews(
+    rule: TrackRule,
+    track_start: dt.date,
+    held_count: int,
+    last_held: dt.date | None,
+    calendar: WorkingDays,
+) -> dt.date:
+    """``next_review_deadline`` from the number of reviews held and the date of the last one.
+
+    The scheduler counts held reviews in SQL rather than reading every date, so it needs the
+    rule in this form; both give the same answer.
+    """
+    if held_count == 0 or last_held is None:
         return rule.first.after(track_start, calendar)
-    last_held = max(held_dates)
-    if len(held_dates) == 1:
+    if held_count == 1:
         return rule.second.after(last_held, calendar)
     return rule.later.after(last_held, calendar)
 

@@ -88,6 +88,10 @@ class Settings(BaseModel):
     short_break_interval_months: int = 6
     decisions_circulated_working_days: int = 5
     record_completed_working_days: int = 20
+    pre_review_visit_kinds: list[str] = Field(
+        default_factory=lambda: ["cla", "pathway", "secure"],
+        description="Kinds of track whose reviews need a pre-review visit to the child",
+    )
     # Challenges
     challenge_ladder: list[ChallengeLevel] = Field(default_factory=default_ladder)
     allow_skipping_levels: bool = False
@@ -99,11 +103,25 @@ class Settings(BaseModel):
     complaints_contact: str = ""
     letters_folder: str = ""
     letter_retention_days: int = 730
+    council_logo: str = Field(
+        default="", description="The council's logo for letters: a PNG or JPEG file, base64"
+    )
     # Calendar export: how much of the child is shown in an event.
     ics_detail: str = Field(default="initials", description="initials, first_name or full_name")
     ics_reminder_minutes: int = 1440
+    ics_include_venue: bool = Field(
+        default=False, description="Put the venue (perhaps the child's address) in events"
+    )
     # Sync and security
     team_share_folder: str = ""
+    sync_scope: str = Field(
+        default="mine",
+        description="What this laptop keeps: mine (children allocated to me and those I cover) "
+        "or all (everyone, as the team file does)",
+    )
+    sync_keep_days: int = Field(
+        default=14, description="Days old team file generations are kept on the share"
+    )
     lock_after_minutes: int = 10
 
 

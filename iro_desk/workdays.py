@@ -35,10 +35,24 @@ class WorkingDays:
             raise ValueError(f"unknown nation {nation!r}: expected ENG, WLS, SCT or NIR")
         self.nation = nation
         self._holidays = holidays.country_holidays("GB", subdiv=nation)
+        self._by_year: dict[int, frozenset[dt.date]] = {}
+
+    def _holiday_dates(self, year: int) -> frozenset[dt.date]:
+        # A plain set per year: looking a date up in the ``holidays`` dict costs ~20x more,
+        # and the scheduler counts working days for thousands of tracks at a time.
+        dates = self._by_year.get(year)
+        if dates is None:
+            # The years either side too, in case a substitute day crosses the new year.
+            around = holidays.country_holidays(
+                "GB", subdiv=self.nation, years=range(year - 1, year + 2)
+            )
+            dates = frozenset(day for day in around if day.year == year)
+            self._by_year[year] = dates
+        return dates
 
     def is_working_day(self, day: dt.date) -> bool:
         """True on a weekday that is not a bank holiday (or its observed substitute)."""
-        return day.weekday() < 5 and day not in self._holidays
+        return day.weekday() < 5 and day not in self._holiday_dates(day.year)
 
     def holiday_name(self, day: dt.date) -> str | None:
         """The bank holiday's name on ``day``, if it is one."""
