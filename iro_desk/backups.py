@@ -96,19 +96,24 @@ def _describe(path: Path, reason: str, made: dt.datetime, key: FileKey | None) -
     return BackupInfo(path, reason, made, children=children, reviews=reviews)
 
 
-def make_backup(store: CaseloadStore, reason: str) -> Path:
-    """Back up the open caseload now, then prune old backups of the same reason."""
-    made = store.backup_to(backup_path(store.path, reason))
+def make_backup(store: CaseloadStore, reason: str, when: dt.datetime | None = None) -> Path:
+    """Back up the open caseload now (named for ``when``), then prune older ones of ``reason``."""
+    made = store.backup_to(backup_path(store.path, reason, when))
     prune_backups(store.path, reason)
     return made
 
 
-def ensure_daily_backup(store: CaseloadStore, today: dt.date) -> Path | None:
-    """Make today's backup if there is none yet; returns it, or None when one exists."""
+def ensure_daily_backup(store: CaseloadStore, now: dt.datetime | None = None) -> Path | None:
+    """Make today's backup if there is none yet; returns it, or None when one exists.
+
+    "Today" is the laptop's local date at ``now`` (default: this moment, UTC-aware).
+    """
+    now = now or utcnow()
+    today = now.astimezone().date()
     for info in list_backups(store.path, counts=False):
-        if info.reason == "daily" and info.made_at.date() == today:
+        if info.reason == "daily" and info.made_at.astimezone().date() == today:
             return None
-    return make_backup(store, "daily")
+    return make_backup(store, "daily", now)
 
 
 def prune_backups(caseload: Path, reason: str) -> list[Path]:

@@ -26,28 +26,45 @@ COMMAND_MODULES: tuple[str, ...] = (
 log = logging.getLogger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+def _add_common_options(parser: argparse.ArgumentParser, *, default: object) -> None:
+    parser.add_argument(
         "--db",
         metavar="PATH",
+        default=default,
         help="caseload file (default: $IRO_DESK_DB, then the user data folder)",
     )
-    common.add_argument(
+    parser.add_argument(
         "--no-encryption",
         action="store_true",
+        default=default,
         help="make a new caseload unencrypted (not recommended for real records)",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line.
+
+    ``--db`` and ``--no-encryption`` work before or after the sub-command: the sub-commands'
+    copies default to "not given", so they never overwrite one written before the sub-command.
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common_options(common, default=argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
         prog="iro-desk",
         description="IRO Desk: an Independent Reviewing Officer's caseload, calendar and letters. "
         "With no command it opens the app.",
-        parents=[common],
     )
+    _add_common_options(parser, default=None)
+    parser.set_defaults(no_encryption=False)
     parser.add_argument("--version", action="version", version=f"iro-desk {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     gui = subparsers.add_parser("gui", parents=[common], help="open the app (the default)")
+    gui.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="check the app starts: open the caseload (the demo is written there when there is "
+        "none), show the main window, check it lists children, print the result and quit",
+    )
     gui.set_defaults(func=_run_gui)
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"iro_desk.commands.{name}")
@@ -58,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_gui(args: argparse.Namespace) -> int:
     from iro_desk.ui.app import run_app
 
-    return run_app(db=args.db)
+    return run_app(db=args.db, smoke_test=getattr(args, "smoke_test", False))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

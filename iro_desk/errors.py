@@ -9,6 +9,10 @@ class CaseloadFileError(IroDeskError):
     """A caseload file cannot be opened: not ours, too new, damaged or missing."""
 
 
+class DamagedCaseloadError(CaseloadFileError):
+    """A caseload file is cut short or fails its integrity check: a backup may be restored."""
+
+
 class ValidationError(IroDeskError):
     """Input that cannot be accepted; ``problems`` maps a field (or row) to a message."""
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -29,16 +31,18 @@ from typing import Any
 
 import sqlcipher3
 from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel
 
 from iro_desk.clock import utcnow
-from iro_desk.errors import CaseloadFileError, IroDeskError
+from iro_desk.errors import CaseloadFileError, DamagedCaseloadError, IroDeskError
 from iro_desk.history import CaseloadSession
 from iro_desk.models import RECORD_TABLES
 
 APPLICATION_ID = 0x49524F44  # "IROD": marks an SQLite file as an IRO Desk caseload.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SQLITE_HEADER = b"SQLite format 3\x00"
 KDF_ITERATIONS = 256_000
 SALT_BYTES = 16
@@ -137,11 +141,15 @@ def add_new_tables_and_columns(conn: sqlite3.Connection) -> None:
     existing_tables = {
         row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     }
-    engine = create_engine("sqlite://", creator=lambda: conn, poolclass=QueuePool)
-    missing = [t for name, t in SQLModel.metadata.tables.items() if name not in existing_tables]
-    if missing:
-        with engine.connect() as sa_conn:
-            SQLModel.metadata.create_all(sa_conn, tables=missing)
+    # DDL is compiled here and run on ``conn`` itself, inside the caller's transaction: going
+    # through an engine would commit or roll back that transaction behind the caller's back.
+    dialect = sqlite_dialect.dialect()
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in existing_tables:
+            continue
+        conn.execute(str(CreateTable(table).compile(dialect=dialect)))
+        for index in table.indexes:
+            conn.execute(str(CreateIndex(index).compile(dialect=dialect)))
     models = {str(cls.__tablename__): cls for cls in _all_table_models()}
     for name, table in SQLModel.metadata.tables.items():
         if name not in existing_tables:
@@ -150,7 +158,7 @@ def add_new_tables_and_columns(conn: sqlite3.Connection) -> None:
         for column in table.columns:
             if column.name in have:
                 continue
-            column_type = column.type.compile(dialect=engine.dialect)
+            column_type = column.type.compile(dialect=dialect)
             default = models[name].model_fields[column.name].get_default(call_default_factory=True)
             if default is None:
                 conn.execute(f"ALTER TABLE {name} ADD COLUMN {column.name} {column_type}")
@@ -174,7 +182,10 @@ def _all_table_models() -> list[type[SQLModel]]:
 
 
 # Migrations from version N to N+1, each run in one transaction after a backup is written.
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {
+    # v2: challenge_step.satisfactory; sync_conflict and sync_run (this laptop's sync records).
+    1: add_new_tables_and_columns,
+}
 
 _APPEND_ONLY_TABLES = ("change_log", "challenge_step")
 
@@ -200,7 +211,7 @@ def check_file(path: Path, key: FileKey | None = None) -> FileCheck:
     with path.open("rb") as handle:
         header = handle.read(len(SQLITE_HEADER))
     if len(header) < len(SQLITE_HEADER):
-        raise CaseloadFileError(
+        raise DamagedCaseloadError(
             f"{path.name} is empty or cut short, so it is not a caseload IRO Desk can open. "
             "It has been left as it is; restore a backup if you have one."
         )
@@ -219,6 +230,11 @@ def check_file(path: Path, key: FileKey | None = None) -> FileCheck:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except DB_ERRORS as exc:
             conn.close()
+            if _key_opens_a_backup_of(path, key):
+                raise DamagedCaseloadError(
+                    f"{path.name} is damaged: its passphrase opens its backups but not the "
+                    "file itself. It has been left as it is; restore the latest good backup."
+                ) from exc
             raise WrongPassphraseError(
                 f"The passphrase does not open {path.name}. Check it and try again. (If it is "
                 "right, the file is damaged or is not an IRO Desk caseload.) Nothing has been "
@@ -242,12 +258,12 @@ def check_file(path: Path, key: FileKey | None = None) -> FileCheck:
             raise CaseloadFileError(f"{path.name} has no caseload format version; not opened.")
         problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
         if problems != ["ok"]:
-            raise CaseloadFileError(
+            raise DamagedCaseloadError(
                 f"{path.name} is damaged ({problems[0]}). It has been left as it is; restore "
                 "the latest good backup."
             )
     except DB_ERRORS as exc:
-        raise CaseloadFileError(
+        raise DamagedCaseloadError(
             f"{path.name} is damaged or is not a caseload file ({exc}). It has been left as it "
             "is; restore the latest good backup."
         ) from exc
@@ -256,9 +272,34 @@ def check_file(path: Path, key: FileKey | None = None) -> FileCheck:
     return FileCheck(path=path, schema_version=version)
 
 
+def _key_opens_a_backup_of(path: Path, key: FileKey | None) -> bool:
+    """True when ``key`` reads one of ``path``'s backups: the passphrase was right after all."""
+    if key is None:
+        return False
+    folder = backup_folder(path)
+    if not folder.is_dir():
+        return False
+    for backup in folder.glob(f"{path.stem}.*{BACKUP_SUFFIX}"):
+        try:
+            conn = connect_file(backup, key, read_only=True)
+        except DB_ERRORS:
+            continue
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return True
+        except DB_ERRORS:
+            continue
+        finally:
+            conn.close()
+    return False
+
+
 def _prepare_connection(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 5000")
+    # 64 MB of page cache (the default is 2 MB): an encrypted page read again from the cache
+    # is not decrypted again, which keeps encrypted queries near the speed of plain ones.
+    conn.execute("PRAGMA cache_size = -65536")
 
 
 def _schema_triggers() -> list[str]:
@@ -474,6 +515,11 @@ class CaseloadStore:
         """True when the caseload file is encrypted."""
         return self._key is not None
 
+    @property
+    def key(self) -> FileKey | None:
+        """The file's key (None for a plain file): to read its backups, never to show."""
+        return self._key
+
     @classmethod
     def open(
         cls,
@@ -500,6 +546,15 @@ class CaseloadStore:
         backup = _migrate(path, found.schema_version, key)
         store = cls(path, actor=actor, key=key)
         store.migration_backup = backup
+        return store
+
+    @classmethod
+    def open_with_key(cls, path: Path, key: FileKey | None, *, actor: str = "") -> CaseloadStore:
+        """Open ``path`` with a key already derived (e.g. to open a restored backup)."""
+        path = Path(path)
+        found = check_file(path, key)
+        store = cls(path, actor=actor, key=key)
+        store.migration_backup = _migrate(path, found.schema_version, key)
         return store
 
     @classmethod
@@ -603,3 +658,80 @@ def backup_path(path: Path, reason: str, when: dt.datetime | None = None) -> Pat
     """A new backup's path: ``backups/<name>.<reason>.<UTC time>.irodesk``."""
     stamp = (when or utcnow()).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return backup_folder(path) / f"{Path(path).stem}.{reason}.{stamp}{BACKUP_SUFFIX}"
+
+
+# --- Sync's work on local copies (iro_desk.sync) --------------------------------------------
+
+
+def attach_file(conn: Any, path: Path, name: str, key: FileKey | None = None) -> None:
+    """Attach another caseload-format file, on this laptop, to ``conn`` as schema ``name``.
+
+    Sync merges with SQL across the local caseload and local copies of team files; this is
+    the one place such a copy is opened beside the caseload. ``key`` is the attached file's
+    own key (None for a plain file); an encrypted connection attaches a plain file with an
+    empty key, as SQLCipher requires.
+    """
+    if not name.isidentifier():
+        raise IroDeskError(f"{name!r} cannot name an attached file.")
+    encrypted_connection = type(conn).__module__.startswith("sqlcipher3")
+    if key is not None or encrypted_connection:
+        literal = key.literal if key is not None else ""
+        conn.execute(f'ATTACH DATABASE ? AS {name} KEY "{literal}"', (str(Path(path)),))
+    else:
+        conn.execute(f"ATTACH DATABASE ? AS {name}", (str(Path(path)),))
+
+
+def remove_rows_leaving_laptop(conn: Any, table: str, id_query: str) -> int:
+    """Remove this laptop's copies of records that left its scope; only sync calls this.
+
+    Records are never deleted from a caseload: a deletion is a tombstone, which syncs. A
+    record that is merely no longer kept on this laptop (the child was reallocated to a
+    colleague) is safe in the team file, so its local copy is removed, without a tombstone.
+    ``id_query`` is an SQL query giving the ids to remove. Runs inside the caller's
+    transaction: the table's never-deleted trigger is dropped and re-created around the
+    DELETE, so no other connection ever sees the table unguarded. Returns rows removed.
+    """
+    guarded = {str(t.__tablename__) for t in RECORD_TABLES} | {"change_log"}
+    if table not in guarded:
+        raise IroDeskError(f"{table} is not a caseload table.")
+    if not conn.in_transaction:
+        raise IroDeskError("Removing records leaving the laptop must run inside a transaction.")
+    trigger = f"{table}_never_deleted"
+    recreate = [s for s in _schema_triggers() if f" {trigger} " in s]
+    conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    removed = conn.execute(f"DELETE FROM main.{table} WHERE id IN ({id_query})").rowcount
+    for statement in recreate:
+        conn.execute(statement)
+    return int(removed)
+
+
+@functools.cache
+def _schema_fingerprint() -> str:
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+    from sqlalchemy.schema import CreateTable
+
+    dialect = sqlite_dialect.dialect()
+    parts = [str(SCHEMA_VERSION), *_schema_triggers()]
+    for name in sorted(SQLModel.metadata.tables):
+        parts.append(str(CreateTable(SQLModel.metadata.tables[name]).compile(dialect=dialect)))
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def new_work_file(dest: Path, cache_dir: Path) -> Path:
+    """A new, empty, plain caseload-format file at ``dest``, for sync's work on this laptop.
+
+    Creating the schema takes a tenth of a second, so an empty file is made once per schema
+    in ``cache_dir`` and copied. ``dest`` must not exist.
+    """
+    dest = Path(dest)
+    cache_dir = Path(cache_dir)
+    template = cache_dir / f"empty-{_schema_fingerprint()}.irodesk"
+    if not template.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(CaseloadFileError):
+            create_caseload_file(template)
+    if dest.exists():
+        raise CaseloadFileError(f"{dest} already exists; IRO Desk will not overwrite it.")
+    with template.open("rb") as source, dest.open("xb") as target:
+        shutil.copyfileobj(source, target)
+    return dest

@@ -43,10 +43,11 @@ def test_a_backup_lists_with_its_reason_and_record_counts(store: CaseloadStore) 
 
 
 def test_one_daily_backup_a_day(store: CaseloadStore) -> None:
-    today = dt.datetime.now(dt.UTC).date()
-    assert ensure_daily_backup(store, today) is not None
-    assert ensure_daily_backup(store, today) is None
-    assert [b.reason for b in list_backups(store.path)] == ["daily"]
+    now = dt.datetime(2027, 1, 4, 9, 30, tzinfo=dt.UTC)
+    assert ensure_daily_backup(store, now) is not None
+    assert ensure_daily_backup(store, now + dt.timedelta(hours=2)) is None
+    assert ensure_daily_backup(store) is not None  # today, not 4 January 2027
+    assert [b.reason for b in list_backups(store.path)] == ["daily", "daily"]
 
 
 def test_old_backups_are_rotated_out(store: CaseloadStore) -> None:

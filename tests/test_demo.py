@@ -128,3 +128,14 @@ def test_demo_command_with_a_bad_date_says_how_to_write_it(
     code = main(["demo", "--db", str(tmp_path / "a.irodesk"), "--today", "04/01/2027"])
     assert code == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_db_may_come_before_or_after_the_command(tmp_path: Path, before: bool) -> None:
+    path = tmp_path / "where.irodesk"
+    db = ["--db", str(path)]
+    rest = ["demo", "--children", "3", "--seed", "1", "--today", "2027-01-04"]
+    assert main(db + rest if before else rest + db) == 0
+    assert path.exists()
+    with CaseloadStore.open(path) as store, store.session() as session:
+        assert len(session.exec(select(Child)).all()) == 3

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 import iro_desk.store as store_module
+from iro_desk.errors import DamagedCaseloadError
 from iro_desk.models import Child
 from iro_desk.store import (
     CaseloadStore,
@@ -187,3 +188,19 @@ def test_the_cli_refuses_to_make_a_caseload_with_no_passphrase(
     assert not path.exists()
     assert main(["demo", "--db", str(path), "--children", "3", "--no-encryption"]) == 0
     assert not is_encrypted_file(path)
+
+
+def test_a_cut_short_encrypted_file_is_called_damaged_when_its_backups_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cut.irodesk"
+    with CaseloadStore.create(path, passphrase=PASSPHRASE) as made:
+        _add_children(made, 200)
+        made.backup_to(store_module.backup_path(path, "daily"))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DamagedCaseloadError, match="damaged"):
+        CaseloadStore.open(path, passphrase=PASSPHRASE)
+    with pytest.raises(WrongPassphraseError):
+        CaseloadStore.open(path, passphrase="not the passphrase at all")
+    assert path.read_bytes() == data[: len(data) // 2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +14,13 @@ from sqlmodel import select
 from iro_desk.errors import CaseloadFileError, IroDeskError
 from iro_desk.history import restore, tombstone
 from iro_desk.models import ChangeLog, Child
-from iro_desk.store import APPLICATION_ID, SCHEMA_VERSION, CaseloadStore, check_file
+from iro_desk.store import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    CaseloadStore,
+    backup_folder,
+    check_file,
+)
 
 
 def _child(ref: str = "DEMO-0001") -> Child:
@@ -185,3 +192,23 @@ def test_backup_is_a_complete_readable_caseload(store: CaseloadStore, tmp_path: 
     assert check_file(copy).schema_version == SCHEMA_VERSION
     with CaseloadStore.open(copy) as reopened, reopened.session() as session:
         assert [c.child_ref for c in session.exec(select(Child))] == ["DEMO-0001"]
+
+
+def test_a_version_1_caseload_is_upgraded_with_a_backup_and_nothing_lost(tmp_path: Path) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "caseload_v1.irodesk"
+    copy = tmp_path / "old.irodesk"
+    shutil.copyfile(fixture, copy)
+    assert check_file(copy).schema_version == 1
+    with CaseloadStore.open(copy) as store, store.session() as session:
+        child = session.exec(select(Child)).one()
+        assert (child.child_ref, child.preferred_name) == ("FIX-0001", "Tess")
+        raw = session.connection().exec_driver_sql
+        assert "satisfactory" in {row[1] for row in raw("PRAGMA table_info(challenge_step)")}
+        names = {row[0] for row in session.connection().exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"sync_conflict", "sync_run"} <= names
+        with pytest.raises(Exception, match="tombstoned"):
+            session.connection().exec_driver_sql("DELETE FROM child")
+    assert check_file(copy).schema_version == SCHEMA_VERSION == 2
+    backups = list(backup_folder(copy).glob("*before-migration-v1*"))
+    assert len(backups) == 1 and check_file(backups[0]).schema_version == 1

@@ -7,6 +7,7 @@ from iro_desk.models.history import ChangeLog, Setting
 from iro_desk.models.letter import Letter
 from iro_desk.models.people import Iro, Person
 from iro_desk.models.review import Decision, Review, Visit
+from iro_desk.models.sync import SyncConflict, SyncRun
 
 # Every table whose rows are caseload records, parents before children (for import order).
 RECORD_TABLES: tuple[type[Record], ...] = (
@@ -24,7 +25,12 @@ RECORD_TABLES: tuple[type[Record], ...] = (
     Letter,
 )
 
+# Tables that belong to one laptop (sync's conflicts and history): not caseload records, so
+# never synced, exported or imported.
+LOCAL_TABLES: tuple[type[Record], ...] = (SyncConflict, SyncRun)
+
 __all__ = [
+    "LOCAL_TABLES",
     "RECORD_TABLES",
     "CareEpisode",
     "CaseTrack",
@@ -40,6 +46,8 @@ __all__ = [
     "Record",
     "Review",
     "Setting",
+    "SyncConflict",
+    "SyncRun",
     "UtcDateTime",
     "Visit",
     "new_id",

@@ -64,3 +64,6 @@ class ChallengeStep(Record, table=True):
     addressed_to_name: str = ""
     addressed_to_role: str = ""
     text: str = ""
+    satisfactory: bool | None = Field(
+        default=None, description="On a response step: did the IRO find the response enough?"
+    )
