@@ -10,7 +10,7 @@ SYSDEPS := libgl1 libegl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3 
 	libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0 \
 	xvfb xauth poppler-utils fonts-dejavu-core
 
-.PHONY: run test lint sysdeps venv bundle benchmark screenshots clean
+.PHONY: run test lint sysdeps venv bundle benchmark validator-903 clean
 
 run: sysdeps venv
 	$(BIN)/iro-desk
@@ -19,7 +19,7 @@ test: sysdeps venv lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check iro_desk tests benchmarks
+	$(BIN)/ruff check iro_desk tests benchmarks tools
 
 venv: $(STAMP)
 
@@ -43,8 +43,17 @@ sysdeps:
 		fi; \
 	fi
 
+bundle: sysdeps venv
+	$(BIN)/pyinstaller --noconfirm --clean build.spec
+	@echo "Bundle: dist/iro-desk/ (run dist/iro-desk/iro-desk)"
+
+# The DfE's SSDA903 validator needs pandas<2, so it has its own environment (.venv-903); the
+# tests make it on first use, this makes it ahead of time.
+validator-903: venv
+	$(BIN)/python tools/validate_903.py --ensure-venv
+
 benchmark: sysdeps venv
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache
+	rm -rf $(VENV) .venv-903 build dist .pytest_cache

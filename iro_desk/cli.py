@@ -20,7 +20,11 @@ from iro_desk.errors import IroDeskError, ValidationError
 COMMAND_MODULES: tuple[str, ...] = (
     "caseload",
     "interchange",
+    "challenges",
     "schedule",
+    "recording",
+    "figures",
+    "letters",
 )
 
 log = logging.getLogger(__name__)

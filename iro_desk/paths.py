@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -35,3 +36,20 @@ def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     if env_value:
         return Path(env_value).expanduser().resolve()
     return default_db_path()
+
+
+def resources_dir() -> Path:
+    """The app's ``resources`` folder (icons, fonts, letter art, help, the language list).
+
+    In a source checkout or an installed tree it sits beside the ``iro_desk`` package; in a
+    PyInstaller bundle it is unpacked under ``sys._MEIPASS``.
+    """
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parents[1] / "resources"
+
+
+def resource_path(*parts: str) -> Path:
+    """A file under ``resources``, e.g. ``resource_path("icons", "iro-desk.svg")``."""
+    return resources_dir().joinpath(*parts)
