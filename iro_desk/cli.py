@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "recording",
     "figures",
     "letters",
+    "sync",
+    "team_key",
 )
 
 log = logging.getLogger(__name__)
