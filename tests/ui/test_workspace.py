@@ -1,0 +1,271 @@
+"""The screens put together in the main window: calendar first, the other tabs, the menus,
+settings, help, the daily backup and restoring from a backup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+from sqlmodel import select
+
+from iro_desk.backups import list_backups, make_backup
+from iro_desk.clock import FixedClock
+from iro_desk.demo import build_demo
+from iro_desk.models import Child, QaTool
+from iro_desk.store import CaseloadStore
+from iro_desk.ui import restore_dialog
+from iro_desk.ui.app import create_main_window, open_with_retry
+from iro_desk.ui.calendar_view import CalendarView
+from iro_desk.ui.challenges_window import ChallengesWindow
+from iro_desk.ui.figures_window import FiguresWindow
+from iro_desk.ui.help_window import HelpDialog
+from iro_desk.ui.main_window import MainWindow
+from iro_desk.ui.qa_tool_form import QaToolForm
+from iro_desk.ui.restore_dialog import RestoreDialog
+from iro_desk.ui.settings_dialog import SettingsDialog
+
+pytestmark = pytest.mark.gui
+
+TODAY = dt.date(2027, 1, 4)
+LATER_TODAY = dt.datetime(2027, 1, 4, 15, 0, tzinfo=dt.UTC)  # after the daily backup at noon
+
+
+@pytest.fixture
+def demo_store(store: CaseloadStore) -> CaseloadStore:
+    build_demo(store, children=8, years=2, seed=3, today=TODAY)
+    return store
+
+
+@pytest.fixture
+def window(qtbot: QtBot, demo_store: CaseloadStore, tmp_path: Path) -> Iterator[MainWindow]:
+    state = QSettings(str(tmp_path / "ui-state.ini"), QSettings.Format.IniFormat)
+    shown = create_main_window(demo_store, clock=FixedClock(TODAY), state=state)
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    yield shown
+
+
+def _tab_titles(window: MainWindow) -> list[str]:
+    return [window.views.tabText(i) for i in range(window.views.count())]
+
+
+def _children(store: CaseloadStore) -> list[str]:
+    with store.session() as session:
+        return sorted(
+            c.child_ref for c in session.exec(select(Child)) if c.deleted_at is None
+        )
+
+
+def test_the_calendar_is_the_home_screen_beside_the_other_tabs(window: MainWindow) -> None:
+    assert _tab_titles(window) == ["Calendar", "Caseload", "Challenges", "Figures"]
+    assert isinstance(window.views.currentWidget(), CalendarView)
+    assert window.views.tabBar().isVisible()
+    assert isinstance(window.workspace.challenges.inner, ChallengesWindow)
+    assert isinstance(window.workspace.figures.inner, FiguresWindow)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&View", "&Child", "Ca&lendar", "S&ync", "&Help"]
+
+
+def test_view_menu_shortcuts_bring_each_tab_forward(qtbot: QtBot, window: MainWindow) -> None:
+    window.named_actions["show_caseload"].trigger()
+    assert window.views.currentWidget() is window.caseload_view
+    window.named_actions["show_challenges_view"].trigger()
+    assert window.views.currentWidget() is window.workspace.challenges
+    window.named_actions["show_calendar_view"].trigger()
+    assert window.views.currentWidget() is window.workspace.calendar
+
+
+def test_a_child_opened_from_the_calendar_is_selected_in_the_caseload(
+    qtbot: QtBot, window: MainWindow, demo_store: CaseloadStore
+) -> None:
+    with demo_store.session() as session:
+        child = session.exec(select(Child).order_by(Child.child_ref)).first()
+        assert child is not None
+        child_id, name = child.id, child.preferred_name or child.first_name
+    with qtbot.waitSignal(window.child_activated) as signal:
+        window.workspace.calendar.child_activated.emit(child_id)
+    assert signal.args == [child_id]
+    assert window.select_child(child_id)
+    assert window.views.currentWidget() is window.caseload_view
+    assert window.current_child() == child_id
+    assert name in window.child_pane.name_label.text()
+
+
+def test_opening_the_app_makes_todays_backup_once(
+    window: MainWindow, demo_store: CaseloadStore
+) -> None:
+    daily = [b for b in list_backups(demo_store.path) if b.reason == "daily"]
+    assert len(daily) == 1
+    assert daily[0].children == 8
+    window.workspace.daily_backup(demo_store)
+    assert len([b for b in list_backups(demo_store.path) if b.reason == "daily"]) == 1
+
+
+def test_settings_open_from_the_file_menu_and_saving_rereads_the_caseload(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[SettingsDialog] = []
+
+    def accept(dialog: SettingsDialog) -> int:
+        seen.append(dialog)
+        return SettingsDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SettingsDialog, "exec", accept)
+    with qtbot.waitSignal(window.caseload_refreshed):
+        window.named_actions["settings"].trigger()
+    assert len(seen) == 1
+    assert "Settings saved" in window.statusBar().currentMessage()
+    assert window.named_actions["settings"].shortcut().toString() == "Ctrl+,"
+
+
+def test_f1_opens_the_guide_and_the_rules_page_names_the_regulations(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    assert window.named_actions["help_guide"].shortcut().toString() == "F1"
+    window.named_actions["help_guide"].trigger()
+    dialog = window.workspace.help_dialog
+    assert isinstance(dialog, HelpDialog)
+    qtbot.waitExposed(dialog)
+    assert dialog.tabs.currentWidget() is dialog.browsers["guide"]
+    dialog.close()
+    window.named_actions["help_rules"].trigger()
+    rules = window.workspace.help_dialog
+    assert "Care Planning" in rules.browsers["rules"].toPlainText()
+    rules.close()
+
+
+def test_start_a_qa_tool_for_the_selected_child(
+    qtbot: QtBot, window: MainWindow, demo_store: CaseloadStore
+) -> None:
+    window.named_actions["show_caseload"].trigger()
+    child = window.current_child()
+    assert child is not None
+    window.named_actions["start_qa_tool"].trigger()
+    forms = [w for w in window.workspace.windows if isinstance(w, QaToolForm)]
+    assert len(forms) == 1
+    qtbot.waitExposed(forms[0])
+    with demo_store.session() as session:
+        tools = [t for t in session.exec(select(QaTool)) if t.child_id == child]
+    assert tools and tools[-1].status == "draft"
+    forms[0].close()
+
+
+def test_restore_from_backup_brings_back_the_backup_and_keeps_the_current_file_aside(
+    qtbot: QtBot, window: MainWindow, demo_store: CaseloadStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = demo_store.path
+    before = _children(demo_store)
+    make_backup(demo_store, "before-import", LATER_TODAY)
+    with demo_store.session() as session:
+        session.add(Child(child_ref="DEMO-9999", first_name="Added", last_name="Later",
+                          dob=dt.date(2015, 1, 1)))
+    window.refresh()
+    assert "DEMO-9999" in _children(window.store)
+
+    def choose_newest(dialog: RestoreDialog) -> int:
+        assert dialog.model.rowCount() >= 2
+        assert dialog.model.data(dialog.model.index(0, 1)) == "Before an import"
+        dialog.table.selectRow(0)
+        dialog.confirm()
+        return dialog.result()
+
+    monkeypatch.setattr(RestoreDialog, "exec", choose_newest)
+    monkeypatch.setattr(restore_dialog, "ask_yes_no", lambda *_a, **_k: True)
+    window.named_actions["restore_backup"].trigger()
+    assert window.store.path == path
+    assert _children(window.store) == before
+    assert window.model.rowCount() == len(before)
+    aside = [b for b in list_backups(path) if b.reason == "replaced-by-restore"]
+    assert len(aside) == 1 and aside[0].children == len(before) + 1
+    assert "Restored the before an import" in window.statusBar().currentMessage()
+
+
+def test_nothing_is_restored_when_the_iro_says_no(
+    window: MainWindow, demo_store: CaseloadStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_backup(demo_store, "before-import")
+    monkeypatch.setattr(restore_dialog, "ask_yes_no", lambda *_a, **_k: False)
+
+    def decline(dialog: RestoreDialog) -> int:
+        dialog.confirm()
+        return dialog.result()
+
+    monkeypatch.setattr(RestoreDialog, "exec", decline)
+    store = window.store
+    window.named_actions["restore_backup"].trigger()
+    assert window.store is store
+    assert not [b for b in list_backups(store.path) if b.reason == "replaced-by-restore"]
+
+
+def test_a_cut_short_caseload_is_left_as_it_is_and_its_backup_offered(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cut.irodesk"
+    with CaseloadStore.create(path, passphrase="a good passphrase") as made:
+        build_demo(made, children=5, years=1, seed=2, today=TODAY)
+        make_backup(made, "daily")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    half = path.read_bytes()
+    questions: list[str] = []
+    monkeypatch.setattr(restore_dialog, "ask_passphrase",
+                        lambda *_a, **_k: "a good passphrase")
+
+    def answer(_parent: object, text: str, **_k: object) -> bool:
+        questions.append(text)
+        return True
+
+    monkeypatch.setattr(restore_dialog, "ask_yes_no", answer)
+    monkeypatch.setattr(
+        "iro_desk.ui.first_run.ask_passphrase", lambda *_a, **_k: "a good passphrase"
+    )
+    opened = open_with_retry(path)
+    assert opened is not None
+    try:
+        assert "damaged" in questions[0] or "cut short" in questions[0]
+        assert "5 children" in questions[0]
+        assert _children(opened) and len(_children(opened)) == 5
+    finally:
+        opened.close()
+    aside = [b for b in list_backups(path, counts=False) if b.reason == "replaced-by-restore"]
+    assert len(aside) == 1
+    assert aside[0].path.read_bytes() == half
+
+
+def test_a_damaged_caseload_with_no_backup_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "broken.irodesk"
+    with CaseloadStore.create(path) as made:
+        build_demo(made, children=3, years=1, seed=2, today=TODAY)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    shown: list[str] = []
+
+    def capture(_parent: object, _title: str, text: str, *_args: object) -> object:
+        shown.append(text)
+        return QMessageBox.StandardButton.No
+
+    for name in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(capture))
+    assert open_with_retry(path) is None
+    assert shown and ("damaged" in shown[0] or "cut short" in shown[0])
+    assert path.read_bytes() == data[: len(data) // 2]
+
+
+def test_the_app_window_locks_from_the_file_menu(qtbot: QtBot, window: MainWindow) -> None:
+    action = window.named_actions["lock_now"]
+    assert action in window.menus["file"].actions()
+    assert action.shortcut().toString() == "Ctrl+L"
+    action.trigger()
+    lock = window.workspace.lock
+    assert lock.is_locked
+    assert not window.isVisible()
+    assert lock.try_unlock("")  # the demo caseload is not encrypted: Unlock is enough
+    assert window.isVisible() and not lock.is_locked
