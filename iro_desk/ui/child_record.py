@@ -56,9 +56,10 @@ from sqlmodel import Session, col, select
 
 from iro_desk import APP_NAME, recording
 from iro_desk import challenges as challenges_core
+from iro_desk import qa_tool as qa_tool_core
 from iro_desk.clock import Clock
 from iro_desk.errors import IroDeskError
-from iro_desk.models import CaseTrack, Letter, Visit
+from iro_desk.models import CaseTrack, Letter, QaTool, Visit
 from iro_desk.overview import ChildDetail, TimelineEntry, child_detail
 from iro_desk.schedule import DueItem, review_items
 from iro_desk.settings import Settings, load_settings
@@ -72,11 +73,13 @@ from iro_desk.ui.decisions_model import DecisionRow, DecisionsModel
 from iro_desk.ui.errors import guarded, show_error, show_exception
 from iro_desk.ui.history_view import HistoryView
 from iro_desk.ui.letter_editor import LetterEditor
+from iro_desk.ui.qa_tool_form import QaToolForm
 from iro_desk.ui.review_form import DraftDialog, open_review_form
 from iro_desk.ui.theme import app_icon, status_label
 from iro_desk.ui.visit_form import open_visit_form
 from iro_desk.vocab import (
     PARTICIPATION,
+    QA_STATUSES,
     REVIEW_FORMATS,
     REVIEW_STATUSES,
     TRACK_KINDS,
@@ -137,6 +140,18 @@ class VisitLine:
 
 
 @dataclass(frozen=True)
+class QaLine:
+    """One QA tool of the child, as the Challenges tab lists it."""
+
+    qa_tool_id: uuid.UUID
+    started_on: dt.date
+    status_text: str
+    shared_text: str
+    not_met: int
+    response_on: dt.date | None
+
+
+@dataclass(frozen=True)
 class LetterLine:
     """One letter made for the child."""
 
@@ -161,6 +176,7 @@ class ChildRecord:
     visits: tuple[VisitLine, ...]
     challenges: tuple[challenges_core.ChallengeRow, ...]
     letters: tuple[LetterLine, ...]
+    qa_tools: tuple[QaLine, ...] = ()
 
     @property
     def open_tracks(self) -> tuple[tuple[uuid.UUID, str], ...]:
@@ -353,6 +369,8 @@ def read_child_record(
         challenge_rows = challenges_core.list_challenges(
             session, today=today, settings=settings, child_id=child_uuid
         )
+        qa_tools = qa_tool_core.qa_tools_for_child(session, child_uuid)
+        qa_lines = tuple(_qa_line(qa) for qa in qa_tools)
     return ChildRecord(
         detail=detail,
         settings=settings,
@@ -362,6 +380,21 @@ def read_child_record(
         visits=visits,
         challenges=tuple(reversed(challenge_rows)),
         letters=_letter_lines(letters, reviews),
+        qa_tools=qa_lines,
+    )
+
+
+def _qa_line(qa: QaTool) -> QaLine:
+    shared = ""
+    if qa.shared_on is not None:
+        shared = f"{format_date(qa.shared_on)} with {qa.shared_with}".removesuffix(" with ")
+    return QaLine(
+        qa_tool_id=qa.id,
+        started_on=qa.started_on,
+        status_text=QA_STATUSES.get(qa.status, qa.status),
+        shared_text=shared,
+        not_met=sum(1 for item in qa_tool_core.items_of(qa) if item.answer == "not_met"),
+        response_on=qa.response_on,
     )
 
 
@@ -476,6 +509,20 @@ def visits_model(parent: QObject | None = None) -> LinesModel[VisitLine]:
             ("In their own words", lambda v: v.words),
             ("Where", lambda v: v.where),
             ("Prepares", lambda v: v.prepares),
+        ],
+        parent,
+    )
+
+
+def qa_tools_model(parent: QObject | None = None) -> LinesModel[QaLine]:
+    """The QA tools under the Challenges tab, newest first."""
+    return LinesModel(
+        [
+            ("Started", lambda q: format_date(q.started_on)),
+            ("Where it stands", lambda q: q.status_text),
+            ("Shared", lambda q: q.shared_text or "Not shared yet"),
+            ("Items not met", lambda q: str(q.not_met)),
+            ("Response", lambda q: format_date(q.response_on) or "None yet"),
         ],
         parent,
     )
@@ -612,6 +659,10 @@ class ChildRecordWindow(QMainWindow):
             "raise_challenge", "Raise a &challenge…", self.raise_challenge, "Ctrl+Shift+C",
             "Raise a challenge about this child's care plan",
         )
+        self.start_qa_action = self._action(
+            "start_qa_tool", "Start a &QA tool…", self.start_qa_tool, "Ctrl+Shift+Q",
+            "Check the child's case file with the QA checklist from Settings",
+        )
         self.review_letter_action = self._action(
             "review_letter", "&Make the review letter…", self.make_review_letter, "Ctrl+P",
             "Write the letter to the child about their review (the selected or latest held one)",
@@ -637,6 +688,7 @@ class ChildRecordWindow(QMainWindow):
             self.record_review_action,
             self.record_visit_action,
             self.raise_challenge_action,
+            self.start_qa_action,
             self.review_letter_action,
             self.intro_letter_action,
             None,
@@ -792,11 +844,22 @@ class ChildRecordWindow(QMainWindow):
         self.challenges_view = _table("Challenges, newest first", self.challenges_model)
         self.challenges_view.setColumnHidden(ChallengeColumn.CHILD, True)
         self.challenges_view.activated.connect(lambda _index: self.open_selected())
+        self.qa_model = qa_tools_model(self)
+        self.qa_view = _table("QA tools, newest first", self.qa_model)
+        self.qa_view.activated.connect(
+            lambda index: self.open_qa_tool(self.qa_model.row_at(index.row()).qa_tool_id)
+        )
+        qa_heading = QLabel("&QA tools")
+        qa_heading.setBuddy(self.qa_view)
         self.tabs.addTab(
             _page(
                 _hint("Enter (or double-click) opens a challenge with its history, to escalate, "
                       "record a response, resolve or withdraw it. Ctrl+Shift+C raises a new one."),
                 self.challenges_view,
+                qa_heading,
+                _hint("QA tools: Enter opens one to fill in, share, record the response, close "
+                      "it or raise a challenge from it. Ctrl+Shift+Q starts a new one."),
+                self.qa_view,
             ),
             "C&hallenges",
         )
@@ -875,8 +938,10 @@ class ChildRecordWindow(QMainWindow):
                 self.challenges_view.selectRow(ids.index(selected_challenge))
         self._set_keeping_selection(self.letters_view, self.letters_model, record.letters,
                                     lambda m: m.letter_id)
+        self._set_keeping_selection(self.qa_view, self.qa_model, record.qa_tools,
+                                    lambda q: q.qa_tool_id)
         for view in (self.reviews_view, self.visits_view, self.challenges_view,
-                     self.letters_view):
+                     self.letters_view, self.qa_view):
             _fit_columns(view)
         self._size_timeline()
 
@@ -1089,6 +1154,43 @@ class ChildRecordWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def start_qa_tool(self) -> QaToolForm | None:
+        """Start a new QA tool for this child (in draft) and open it."""
+        try:
+            with self.store.session() as session:
+                qa = qa_tool_core.start_qa_tool(
+                    session, child_id=self.child_uuid, today=self.clock.today(),
+                    settings=self.settings,
+                )
+                qa_tool_id = qa.id
+        except IroDeskError as exc:
+            show_exception(self, exc)
+            return None
+        self._saved()
+        return self.open_qa_tool(qa_tool_id)
+
+    def open_qa_tool(self, qa_tool_id: uuid.UUID) -> QaToolForm | None:
+        """Open one of the child's QA tools in its own window."""
+        opened: list[QaToolForm] = []
+
+        def build() -> None:
+            opened.append(
+                QaToolForm(self.store, qa_tool_id, settings=self.settings, clock=self.clock,
+                           parent=self)
+            )
+
+        if not guarded(self, build):
+            return None
+        form = opened[0]
+        form.setWindowFlag(Qt.WindowType.Window)
+        form.setWindowTitle(f"QA tool — {self.name_label.text()}")
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        form.changed.connect(self._saved)
+        form.challengeRaised.connect(lambda *_: self._saved())
+        self.qa_form = form
+        form.show()
+        return form
+
     def open_challenge(self, challenge_id: uuid.UUID) -> ChallengeDialog | None:
         """Show one challenge with its whole history and its next steps."""
         opened: list[ChallengeDialog] = []
@@ -1170,6 +1272,10 @@ class ChildRecordWindow(QMainWindow):
             self.open_review(review.review_id)
         elif title == "Visits" and (visit := self.selected_visit()) is not None:
             self.record_visit(visit.visit_id)
+        elif title == "Challenges" and self.qa_view.hasFocus() and (
+            qa_index := self.qa_view.currentIndex()
+        ).isValid():
+            self.open_qa_tool(self.qa_model.row_at(qa_index.row()).qa_tool_id)
         elif title == "Challenges" and (challenge := self.selected_challenge()) is not None:
             self.open_challenge(challenge)
         elif title == "Letters" and (letter := self.selected_letter()) is not None:

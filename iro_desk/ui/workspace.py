@@ -19,11 +19,10 @@ from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from iro_desk.backups import ensure_daily_backup
 from iro_desk.errors import IroDeskError
-from iro_desk.qa_tool import start_qa_tool
 from iro_desk.store import CaseloadStore
 from iro_desk.ui.calendar_view import CalendarView
 from iro_desk.ui.challenges_window import ChallengesWindow
-from iro_desk.ui.errors import show_error, show_exception
+from iro_desk.ui.errors import show_error
 from iro_desk.ui.figures_window import FiguresWindow
 from iro_desk.ui.help_window import HelpDialog
 from iro_desk.ui.letter_retention_dialog import offer_letter_cleanup
@@ -80,7 +79,6 @@ class Workspace:
     def __init__(self, window: Any) -> None:
         """Add every screen and menu entry to ``window``."""
         self.window = window
-        self.windows: list[QWidget] = []
         self._install_calendar()
         self._install_tabs()
         self.sync = install_sync(window)
@@ -152,9 +150,6 @@ class Workspace:
     def _caseload_opened(self, store: CaseloadStore) -> None:
         for view in (self.challenges, self.figures):
             view.rebuild(store)
-        for other in self.windows:
-            other.close()
-        self.windows.clear()
         self.daily_backup(store)
 
     # -- file -----------------------------------------------------------------------------
@@ -245,38 +240,12 @@ class Workspace:
         return child
 
     def start_qa_tool(self) -> QaToolForm | None:
-        """Child › Start a QA tool…: a new QA tool for the selected child, in its own window."""
+        """Child › Start a QA tool…: open the selected child's record and start one there."""
         child = self._current_child()
         if child is None:
             return None
-        window = self.window
-        try:
-            with window.store.session() as session:
-                qa_tool = start_qa_tool(
-                    session, child_id=child, today=window.clock.today(), settings=window.settings
-                )
-                qa_tool_id = qa_tool.id
-        except IroDeskError as exc:
-            show_exception(window, exc)
-            return None
-        form = QaToolForm(window.store, qa_tool_id, clock=window.clock)
-        form.setWindowTitle("QA tool")
-        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        form.changed.connect(window.refresh)
-        self.show_window(form)
-        return form
-
-    def show_window(self, widget: QWidget) -> None:
-        """Show a top-level window of this caseload (closed when another caseload opens)."""
-        self.windows.append(widget)
-        widget.destroyed.connect(lambda *_: self._forget(widget))
-        widget.show()
-        widget.raise_()
-        widget.activateWindow()
-
-    def _forget(self, widget: QWidget) -> None:
-        if widget in self.windows:
-            self.windows.remove(widget)
+        record = self.window.child_records.open_record(child)
+        return record.start_qa_tool() if record is not None else None
 
     # -- help -----------------------------------------------------------------------------
     def _install_help(self) -> None:

@@ -147,13 +147,20 @@ def test_start_a_qa_tool_for_the_selected_child(
     child = window.current_child()
     assert child is not None
     window.named_actions["start_qa_tool"].trigger()
-    forms = [w for w in window.workspace.windows if isinstance(w, QaToolForm)]
-    assert len(forms) == 1
-    qtbot.waitExposed(forms[0])
+    record = window.child_records.record_for(child)
+    assert record is not None
+    form = record.qa_form
+    assert isinstance(form, QaToolForm)
+    qtbot.waitExposed(form)
     with demo_store.session() as session:
         tools = [t for t in session.exec(select(QaTool)) if t.child_id == child]
     assert tools and tools[-1].status == "draft"
-    forms[0].close()
+    # The record lists it under Challenges, where Enter opens it again.
+    record.show_tab("Challenges")
+    texts = record.qa_model.column_texts(1)
+    assert texts and texts[0] == "Draft"
+    form.close()
+    record.close()
 
 
 def test_restore_from_backup_brings_back_the_backup_and_keeps_the_current_file_aside(
