@@ -29,6 +29,7 @@ from iro_desk import vocab
 from iro_desk.errors import IroDeskError, ValidationError
 from iro_desk.interchange import backup_before_import, caseload_holds_records
 from iro_desk.models import CareEpisode, CaseTrack, Child, Iro, Person, Record, Review
+from iro_desk.recording import MAX_LINE, age_on, clean_text
 from iro_desk.store import CaseloadStore
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -67,6 +68,14 @@ _SHORT_YEAR = re.compile(r"\d{1,2}([/.-])\d{1,2}\1\d{2}")
 _WORDS = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]+)\.?,?[ -](\d{4})")
 _MIDNIGHT = re.compile(r"[ T]00:00(?::00)?$")
 ACCEPTED_DATE_FORMATS = "YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY, DD.MM.YYYY or 3 Feb 2019"
+# Children Act 1989 s.105(1): a child is under 18, so a period of care starts before the 18th
+# birthday; care leavers are supported up to 25 (Children and Social Work Act 2017 s.3), so no
+# one on an IRO's caseload is 26 or older.
+CARE_START_AGE_LIMIT = 18
+CASELOAD_AGE_LIMIT = 26
+# A council's child ID is a short code; a long one is a column slipped out of place (and the ID
+# names the letters' files).
+MAX_CHILD_REF = 100
 
 
 class DateFormatError(ValueError):
@@ -138,6 +147,11 @@ def _row_label(row_number: int, child_ref: str) -> str:
     return f"row {row_number} (child ID {child_ref})" if child_ref else f"row {row_number}"
 
 
+def cell_text(raw: str) -> str:
+    """A cell's text as stored: ``recording.clean_text`` on one line, runs of spaces as one."""
+    return " ".join(clean_text(raw, multiline=False).split())
+
+
 def _header_key(name: str) -> str:
     """Header names match whatever their case, spaces, hyphens or underscores."""
     return re.sub(r"[^0-9a-z]", "", name.casefold())
@@ -171,12 +185,23 @@ class _RowChecker:
         self.today = today
         self.faults: list[str] = []
 
-    def text(self, column: str) -> str:
-        return " ".join(self.cells.get(column, "").split())
+    def text(self, column: str, *, limit: int = MAX_LINE) -> str:
+        value = cell_text(self.cells.get(column, ""))
+        if len(value) > limit:
+            self.faults.append(
+                f"{column} is {len(value):,} characters long; the most IRO Desk keeps is "
+                f"{limit:,} (is a column out of place?)"
+            )
+        return value
 
     def required_text(self, column: str) -> str:
         value = self.text(column)
-        if not value:
+        if not value and self.cells.get(column, ""):
+            self.faults.append(
+                f"{column} holds only spaces or invisible characters; correct it in the "
+                "council's system and export the file again"
+            )
+        elif not value:
             self.faults.append(f"{column} is missing")
         return value
 
@@ -217,7 +242,7 @@ class _RowChecker:
 def _check_row(row_number: int, cells: dict[str, str], today: dt.date) -> ExtractRow | str:
     """The checked row, or a message listing everything wrong with it."""
     check = _RowChecker(cells, today)
-    child_ref = check.text("child_id")
+    child_ref = check.text("child_id", limit=MAX_CHILD_REF)
     if not child_ref:
         check.faults.append("child ID is missing")
     first_name = check.required_text("first_name")
@@ -238,11 +263,27 @@ def _check_row(row_number: int, cells: dict[str, str], today: dt.date) -> Extrac
     )
     if dob and episode_start and dob > episode_start:
         check.faults.append(f"dob {dob:%d/%m/%Y} is after episode_start {episode_start:%d/%m/%Y}")
+    elif dob and episode_start and age_on(dob, episode_start) >= CARE_START_AGE_LIMIT:
+        check.faults.append(
+            f"episode_start {episode_start:%d/%m/%Y} is after the child's 18th birthday (dob "
+            f"{dob:%d/%m/%Y}): a period of care starts before 18, so check both dates"
+        )
+    if dob and dob <= today and age_on(dob, today) >= CASELOAD_AGE_LIMIT:
+        check.faults.append(
+            f"dob {dob:%d/%m/%Y} makes the child {age_on(dob, today)} today; children in care "
+            "and care leavers are under 26, so check the date of birth"
+        )
     if last_review and episode_start and last_review < episode_start:
         check.faults.append(
             f"last_review_date {last_review:%d/%m/%Y} is before episode_start "
             f"{episode_start:%d/%m/%Y}"
         )
+    # Read before the faults are counted, so a cell that is too long is one of them.
+    free_text = {
+        column: check.text(column)
+        for column in ("preferred_name", "placement", "social_worker", "ethnicity",
+                       "first_language", "upn")
+    }
     if check.faults or dob is None or episode_start is None or legal_status is None:
         return "; ".join(check.faults)
     return ExtractRow(
@@ -250,18 +291,18 @@ def _check_row(row_number: int, cells: dict[str, str], today: dt.date) -> Extrac
         child_ref=child_ref,
         first_name=first_name,
         last_name=last_name,
-        preferred_name=check.text("preferred_name"),
+        preferred_name=free_text["preferred_name"],
         dob=dob,
         legal_status=legal_status,
         episode_start=episode_start,
-        placement=check.text("placement"),
-        social_worker=check.text("social_worker"),
+        placement=free_text["placement"],
+        social_worker=free_text["social_worker"],
         last_review_date=last_review,
         gender=gender,
-        ethnicity=check.text("ethnicity") or None,
+        ethnicity=free_text["ethnicity"] or None,
         placement_type=placement_type,
-        first_language=check.text("first_language") or None,
-        upn=check.text("upn") or None,
+        first_language=free_text["first_language"] or None,
+        upn=free_text["upn"] or None,
     )
 
 
@@ -308,7 +349,7 @@ def parse_extract(text: str, *, today: dt.date, source: str = "the file") -> lis
                 continue
             named = {col: cell for col, cell in zip(columns, cells, strict=False) if col}
             checked = _check_row(row_number, named, today)
-            ref = " ".join(named.get("child_id", "").split())
+            ref = cell_text(named.get("child_id", ""))[:MAX_CHILD_REF]
             if ref:
                 seen.setdefault(ref, []).append(row_number)
             if isinstance(checked, str):

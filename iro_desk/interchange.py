@@ -59,6 +59,12 @@ HISTORY_TABLE: Table = ChangeLog.__table__  # type: ignore[attr-defined]
 # Columns the app itself fills when a row is made; a document must always carry them.
 _ALWAYS_REQUIRED = frozenset({"id", "created_at", "updated_at"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Half of a UTF-16 pair: JSON can spell one ("\ud800") but no text file or database can hold it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_BROKEN_CHARACTER = (
+    "holds a broken character (an unpaired \\u{code:04x}, at character {at}), as a damaged "
+    "or hand-edited file has; export the caseload again"
+)
 
 
 # --- Export -------------------------------------------------------------------------------------
@@ -164,9 +170,19 @@ class _BadValueError(Exception):
     """One value that does not fit its column; the message says why."""
 
 
+def _broken_character(text: str) -> str | None:
+    """Why ``text`` cannot be stored, when it holds a lone surrogate; else None."""
+    match = _LONE_SURROGATE.search(text)
+    if match is None:
+        return None
+    return _BROKEN_CHARACTER.format(code=ord(match.group()), at=match.start() + 1)
+
+
 def _parse_text(value: Any) -> str:
     if not isinstance(value, str):
         raise _BadValueError(f"{value!r} is not text")
+    if broken := _broken_character(value):
+        raise _BadValueError(broken)
     return value
 
 
@@ -393,6 +409,9 @@ def _read_settings(raw: Any, problems: dict[str, str]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         problems["settings"] = "is not a JSON object"
         return {}
+    for key, value in raw.items():
+        if broken := _broken_character(json.dumps({key: value}, ensure_ascii=False)):
+            problems[f"settings.{key}"] = broken
     known = {key: value for key, value in raw.items() if key in Settings.model_fields}
     try:
         Settings.model_validate(known)
@@ -490,13 +509,18 @@ def read_document(path: Path) -> CaseloadDocument:
     return parse_document(document, source=path.name)
 
 
+def _printable(text: str) -> str:
+    """``text`` with any lone surrogate spelt out (\\ud800), so the message can be shown."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _refusal(source: str, problems: dict[str, str]) -> ValidationError:
     count = len(problems)
     noun = "problem" if count == 1 else "problems"
     return ValidationError(
         f"{source} cannot be imported: {count} {noun} found, so nothing was imported. "
         "Each is listed with where it is in the file:",
-        problems,
+        {_printable(where): _printable(why) for where, why in problems.items()},
     )
 
 
@@ -654,7 +678,7 @@ def _conflict_refusal(source: str, plan: ImportPlan) -> ValidationError:
         f"({len(plan.problems)} problem(s) in all; nothing was imported). To combine two "
         "caseloads that have both changed, use sync; to replace this caseload, import into a "
         "new file. Each is listed with where it is in the file:",
-        plan.problems,
+        {_printable(where): _printable(why) for where, why in plan.problems.items()},
     )
 
 

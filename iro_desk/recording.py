@@ -19,8 +19,8 @@ and after); nothing here deletes a row: a decision removed from a review is tomb
 Text is stored as typed, with only these changes (``clean_text``): Unicode NFC; Word's line and
 paragraph separators and manual line breaks become newlines; non-breaking and narrow spaces
 become ordinary spaces; invisible characters (zero-width space, byte-order mark, soft hyphen,
-word joiner) and other control characters are removed; leading and trailing whitespace is
-stripped. Zero-width joiners are kept: emoji and some scripts need them.
+word joiner), other control characters and unpaired surrogates are removed; leading and
+trailing whitespace is stripped. Zero-width joiners are kept: emoji and some scripts need them.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ _TRACK_START_EVENT: dict[str, str] = {
 _LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x0b\x0c\x85]")
 _SPACES = re.compile(r"[\u00a0\u2007\u202f]")
 _INVISIBLE = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
+_DROPPED = frozenset({"Cc", "Cs"})  # Unicode categories clean_text removes (but \n and \t)
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -154,7 +155,9 @@ def clean_text(value: str | None, *, multiline: bool = True) -> str:
     text = _LINE_BREAKS.sub("\n", text)
     text = _SPACES.sub(" ", text)
     text = _INVISIBLE.sub("", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    # Cc: control characters (NUL, bell, escape...); Cs: half a UTF-16 pair, which no database
+    # or file can hold.
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _DROPPED)
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
     return text.strip()

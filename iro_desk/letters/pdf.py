@@ -69,7 +69,14 @@ TEXT = colors.HexColor("#1F2A37")
 MUTED = colors.HexColor("#4B5563")
 CREAM = colors.HexColor("#FBF3DC")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters and unpaired UTF-16 surrogates: nothing to print, and a surrogate cannot
+# even be written into the PDF's metadata.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def plain(text: str) -> str:
+    """``text`` without the characters a PDF cannot hold, for its metadata and footer."""
+    return _CONTROL.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -222,7 +229,7 @@ class Portrait(Flowable):
         else:
             c.setFillColor(self.colour)
             c.circle(r, r, r, stroke=0, fill=1)
-            initials = "".join(part[0] for part in self.iro.name.split()[:2]).upper() or "?"
+            initials = "".join(part[0] for part in plain(self.iro.name).split()[:2]).upper() or "?"
             c.setFillColor(colors.white)
             c.setFont(f"{self.font}-Bold", self.size * 0.36)
             c.drawCentredString(r, r - self.size * 0.13, initials)
@@ -539,8 +546,8 @@ def render_letter_pdf(draft: LetterDraft) -> bytes:
         rightMargin=right,
         topMargin=1.6 * cm,
         bottomMargin=2.0 * cm,
-        title=f"A letter for {draft.child_name}: {draft.title}",
-        author=draft.iro.name,
+        title=plain(f"A letter for {draft.child_name}: {draft.title}"),
+        author=plain(draft.iro.name),
         subject="Review letter" if draft.kind == "review" else "Introduction letter",
         creator="IRO Desk",
         lang=LANGUAGE,
@@ -584,7 +591,7 @@ def render_letter_pdf(draft: LetterDraft) -> bytes:
         story.append(_profile_box(draft, look, width))
 
     class _Canvas(_NumberedCanvas):
-        footer_text = f"A letter for {draft.child_name} from {draft.iro.name}"
+        footer_text = plain(f"A letter for {draft.child_name} from {draft.iro.name}")
         footer_font = look.font
 
     doc.build(story, canvasmaker=_Canvas)
