@@ -32,6 +32,7 @@ from iro_desk.ui.letter_retention_dialog import offer_letter_cleanup
 from iro_desk.ui.main_window import LAST_CASELOAD_KEY, ORGANISATION, MainWindow, ui_state
 from iro_desk.ui.restore_dialog import offer_restore_for_damaged
 from iro_desk.ui.theme import app_icon
+from iro_desk.ui.tooltips import install_plain_item_tooltips
 from iro_desk.ui.workspace import install_workspace
 
 
@@ -43,6 +44,7 @@ def configure_application(app: QApplication) -> None:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("iro-desk")
     app.setWindowIcon(app_icon())
+    install_plain_item_tooltips(app)
 
 
 def caseload_path(db: str | None, state: QSettings | None = None) -> Path:

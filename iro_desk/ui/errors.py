@@ -19,6 +19,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtGui import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from iro_desk import APP_NAME
@@ -61,9 +62,18 @@ def setup_logging(path: Path | None = None) -> Path:
     return path
 
 
+def as_plain_text(text: str) -> str:
+    """``text`` for a message box, shown exactly as written even when it looks like markup.
+
+    Message boxes guess whether text is rich text; a child's name or a note holding ``<b>``
+    would otherwise be drawn as markup.
+    """
+    return Qt.convertFromPlainText(text) if Qt.mightBeRichText(text) else text
+
+
 def show_error(parent: QWidget | None, message: str, *, title: str = APP_NAME) -> None:
     """Tell the IRO what went wrong and what to do (a warning box with an OK button)."""
-    QMessageBox.warning(parent, title, message)
+    QMessageBox.warning(parent, title, as_plain_text(message))
 
 
 def show_exception(parent: QWidget | None, exc: BaseException, *, title: str = APP_NAME) -> None:
@@ -90,7 +100,7 @@ def ask_yes_no(parent: QWidget | None, question: str, *, title: str = APP_NAME) 
     answer = QMessageBox.question(
         parent,
         title,
-        question,
+        as_plain_text(question),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.No,
     )
@@ -102,7 +112,7 @@ def ask_open_another(parent: QWidget | None, message: str, *, title: str = APP_N
     answer = QMessageBox.warning(
         parent,
         title,
-        f"{message}\n\nChoose Open to pick another caseload file.",
+        as_plain_text(f"{message}\n\nChoose Open to pick another caseload file."),
         QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Open,
     )
