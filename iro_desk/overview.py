@@ -83,6 +83,7 @@ _OTHER_DUE_KINDS: dict[str, str] = {
     "challenge_response": "Response to a challenge",
     "decisions_due": "Review decisions due",
     "record_due": "Review record due",
+    "intro_letter": "Introduction letter to send",
 }
 
 # What a track's start is called on the timeline; a child in care track starts with its

@@ -54,6 +54,7 @@ ITEM_KINDS: dict[str, str] = {
     "challenge_response": "Challenge response",
     "decisions_due": "Review decision",
     "record_due": "Review paperwork",
+    "intro_letter": "Introduction letter",
 }
 
 # Statuses, most urgent first (the order lists are sorted in).
@@ -139,7 +140,7 @@ class DueItem:
 
 
 _NON_REVIEW_KINDS = frozenset(
-    {"pre_review_visit", "challenge_response", "decisions_due", "record_due"}
+    {"pre_review_visit", "challenge_response", "decisions_due", "record_due", "intro_letter"}
 )
 
 
@@ -635,6 +636,49 @@ class _Maker:
             )
         return items
 
+    def intro_letter_items(self, session: Session) -> list[DueItem]:
+        """Children newly allocated (a first open track started lately) with no introduction
+        letter yet: due ``intro_letter_working_days`` after that start."""
+        written = {
+            row[0]
+            for row in _rows(
+                session,
+                "SELECT DISTINCT child_id FROM letter WHERE deleted_at IS NULL AND kind = 'intro'",
+            )
+        }
+        first: dict[str, _Track] = {}
+        for track in self.caseload.tracks.values():
+            if track.child is None or track.child in written or not track.is_open:
+                continue
+            known = first.get(track.child)
+            if known is None or track.start < known.start:
+                first[track.child] = track
+        items = []
+        for track in first.values():
+            deadline = self.calendar.add(track.start, self.settings.intro_letter_working_days)
+            # Only lately allocated children: an old caseload brought into IRO Desk owes none.
+            if deadline < self.today - dt.timedelta(days=self.soon):
+                continue
+            child_uuid, child_ref, name = self.who(track)
+            items.append(
+                DueItem(
+                    child_uuid=child_uuid,
+                    child_id=child_ref,
+                    child_name=name,
+                    kind="intro_letter",
+                    deadline=deadline,
+                    target=None,
+                    scheduled=None,
+                    status=self.simple_status(deadline),
+                    track_id=self.record_id(track.id),
+                    review_id=None,
+                    ref_id=None,
+                    detail=f"Allocated {day_text(track.start)}: send your introduction letter by "
+                    f"{day_text(deadline)}",
+                )
+            )
+        return items
+
     def challenge_items(self, session: Session) -> list[DueItem]:
         """Open challenges waiting for a response."""
         ladder = {rung.level: rung for rung in self.settings.challenge_ladder}
@@ -682,6 +726,7 @@ _KIND_RANK = {
     "record_due": 2,
     "challenge_response": 3,
     "decisions_due": 4,
+    "intro_letter": 5,
 }
 
 
@@ -738,6 +783,7 @@ def due_items(
     items.extend(maker.record_items(session))
     items.extend(maker.decision_items(session))
     items.extend(maker.challenge_items(session))
+    items.extend(maker.intro_letter_items(session))
     if start is not None or end is not None:
         items = [item for item in items if _in_range(item, start, end)]
     items.sort(key=sort_key)

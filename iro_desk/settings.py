@@ -88,6 +88,11 @@ class Settings(BaseModel):
     short_break_interval_months: int = 6
     decisions_circulated_working_days: int = 5
     record_completed_working_days: int = 20
+    intro_letter_working_days: int = Field(
+        default=10,
+        description="Working days from a child's allocation (their first open track starting) "
+        "to send the IRO's introduction letter",
+    )
     pre_review_visit_kinds: list[str] = Field(
         default_factory=lambda: ["cla", "pathway", "secure"],
         description="Kinds of track whose reviews need a pre-review visit to the child",

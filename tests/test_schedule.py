@@ -14,7 +14,16 @@ from iro_desk.cli import main
 from iro_desk.demo import build_demo
 from iro_desk.errors import ValidationError
 from iro_desk.history import tombstone
-from iro_desk.models import CareEpisode, CaseTrack, Challenge, Child, Decision, Review, Visit
+from iro_desk.models import (
+    CareEpisode,
+    CaseTrack,
+    Challenge,
+    Child,
+    Decision,
+    Letter,
+    Review,
+    Visit,
+)
 from iro_desk.schedule import (
     DueItem,
     due_items,
@@ -733,3 +742,43 @@ def test_due_with_a_bad_date_says_how_to_write_it(
 ) -> None:
     assert main(["due", "--db", str(store.path), "--today", "4/1/2027"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+# -- the introduction letter --------------------------------------------------------------------
+
+
+def test_a_newly_allocated_child_is_owed_an_introduction_letter(store: CaseloadStore) -> None:
+    with store.session() as session:
+        child = add_child(session, first="Newly", last="Arrived")
+        add_track(session, "cla", D(2026, 12, 29), child)
+    item = only(items_for(store), "intro_letter")
+    # 10 working days from Tue 29 Dec 2026, skipping New Year's Day and the weekends.
+    assert item.deadline == D(2027, 1, 13)
+    assert item.status == "due_soon"
+    assert item.child_name == "Newly Arrived"
+    assert "introduction letter" in item.detail
+    assert not item.is_review
+
+
+def test_the_introduction_letter_once_made_is_no_longer_due(store: CaseloadStore) -> None:
+    with store.session() as session:
+        child = add_child(session)
+        add_track(session, "cla", D(2026, 12, 29), child)
+        session.add(Letter(child_id=child.id, kind="intro", file_name="intro.pdf"))
+    assert [i for i in items_for(store) if i.kind == "intro_letter"] == []
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        pytest.param(D(2026, 12, 10), "overdue", id="deadline passed within the due-soon days"),
+        pytest.param(D(2026, 9, 1), None, id="long-standing child: none owed"),
+    ],
+)
+def test_an_overdue_introduction_letter_is_listed_a_while_then_dropped(
+    store: CaseloadStore, start: dt.date, expected: str | None
+) -> None:
+    with store.session() as session:
+        add_track(session, "cla", start, add_child(session))
+    found = [i.status for i in items_for(store) if i.kind == "intro_letter"]
+    assert found == ([expected] if expected else [])

@@ -168,6 +168,7 @@ class BookingDialog(QDialog):
             "challenge_response",
             "decisions_due",
             "record_due",
+            "intro_letter",
         ):
             raise ValueError("BookingDialog needs a review item with a case track")
         self.store = store

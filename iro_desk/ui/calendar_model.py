@@ -58,7 +58,13 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 # Most urgent first; "done" (a review held that day) last.
 STATUS_ORDER = ("overdue", "due_soon", "scheduled", "upcoming", "done")
 _STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
-_KIND_RANK = {"pre_review_visit": 1, "record_due": 2, "challenge_response": 3, "decisions_due": 4}
+_KIND_RANK = {
+    "pre_review_visit": 1,
+    "record_due": 2,
+    "challenge_response": 3,
+    "decisions_due": 4,
+    "intro_letter": 5,
+}
 _NON_REVIEW_KINDS = frozenset(_KIND_RANK)
 
 # Short names for the month grid, where a day is a hand's width; the legend spells them out.
@@ -73,6 +79,7 @@ SHORT_KINDS: dict[str, str] = {
     "challenge_response": "Reply",
     "decisions_due": "Decision",
     "record_due": "Papers",
+    "intro_letter": "Intro",
 }
 
 # The kind filter: (words shown, key). "reviews" is every review and conference.
@@ -84,6 +91,7 @@ KIND_FILTERS: tuple[tuple[str, str | None], ...] = (
     ("Paperwork after reviews", "record_due"),
     ("Challenge responses", "challenge_response"),
     ("Review decisions", "decisions_due"),
+    ("Introduction letters", "intro_letter"),
 )
 
 
