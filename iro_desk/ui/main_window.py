@@ -197,6 +197,8 @@ class MainWindow(QMainWindow):
         header.setHighlightSections(False)
         header.setSectionsMovable(True)
         header.setSortIndicator(Column.NEXT_REVIEW, Qt.SortOrder.AscendingOrder)
+        # Fit columns to the first 100 rows, not every child: fast on a team-sized caseload.
+        header.setResizeContentsPrecision(100)
         self._set_default_column_widths()
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.activated.connect(self._row_activated)
@@ -448,7 +450,7 @@ class MainWindow(QMainWindow):
                 "council's extract (see the user guide), or add children from the Child menu "
                 "when that is available."
             )
-        elif keep is None or not self.select_child(keep):
+        elif keep is None or not self._select_in_list(keep):
             self._select_proxy_row(0)
         self.caseload_refreshed.emit()
 
@@ -465,6 +467,13 @@ class MainWindow(QMainWindow):
 
     def select_child(self, child_uuid: uuid.UUID) -> bool:
         """Show the caseload tab with ``child_uuid`` selected; False when not in the list."""
+        if not self._select_in_list(child_uuid):
+            return False
+        self.show_view(self.caseload_view)
+        return True
+
+    def _select_in_list(self, child_uuid: uuid.UUID) -> bool:
+        """Select ``child_uuid`` in the list without changing the tab shown."""
         source_row = self.model.row_of(child_uuid)
         if source_row is None:
             return False
@@ -472,7 +481,6 @@ class MainWindow(QMainWindow):
         if not proxy_index.isValid():
             self.filter_edit.clear()
             proxy_index = self.proxy.mapFromSource(self.model.index(source_row, 0))
-        self.show_view(self.caseload_view)
         self._select_proxy_row(proxy_index.row())
         return True
 

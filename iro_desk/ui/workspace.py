@@ -79,6 +79,7 @@ class Workspace:
     def __init__(self, window: Any) -> None:
         """Add every screen and menu entry to ``window``."""
         self.window = window
+        self._stale: set[QWidget] = set()
         self._install_calendar()
         self._install_tabs()
         self.sync = install_sync(window)
@@ -104,7 +105,9 @@ class Workspace:
         calendar.child_activated.connect(window.child_activated)
         calendar.changed.connect(window.refresh)
         calendar.status_message.connect(lambda text: window.statusBar().showMessage(text, 10000))
-        window.caseload_refreshed.connect(calendar.refresh)
+        # A tab out of sight is re-read when it is next shown, not at every change.
+        window.caseload_refreshed.connect(lambda: self._refresh_when_seen(calendar))
+        window.views.currentChanged.connect(lambda _index: self._refresh_if_stale())
         window.caseload_opened.connect(calendar.set_store)
         menu = window.add_menu("calendar", "Ca&lendar")
         menu.setToolTipsVisible(True)
@@ -140,11 +143,20 @@ class Workspace:
         self.figures = StoreBoundView("figures_view", figures, window.store)
         window.add_view("C&hallenges", self.challenges)
         window.add_view("F&igures", self.figures)
-        window.caseload_refreshed.connect(self._refresh_challenges)
+        window.caseload_refreshed.connect(lambda: self._refresh_when_seen(self.challenges))
 
-    def _refresh_challenges(self) -> None:
-        inner = self.challenges.inner
-        if isinstance(inner, ChallengesWindow):
+    def _refresh_when_seen(self, view: QWidget) -> None:
+        """Re-read ``view`` now if it is the tab shown, else when it is next shown."""
+        self._stale.add(view)
+        self._refresh_if_stale()
+
+    def _refresh_if_stale(self) -> None:
+        shown = self.window.views.currentWidget()
+        if shown not in self._stale:
+            return
+        self._stale.discard(shown)
+        inner = shown.inner if isinstance(shown, StoreBoundView) else shown
+        if isinstance(inner, CalendarView | ChallengesWindow):
             inner.refresh()
 
     def _caseload_opened(self, store: CaseloadStore) -> None:

@@ -276,3 +276,20 @@ def test_the_app_window_locks_from_the_file_menu(qtbot: QtBot, window: MainWindo
     assert not window.isVisible()
     assert lock.try_unlock("")  # the demo caseload is not encrypted: Unlock is enough
     assert window.isVisible() and not lock.is_locked
+
+
+def test_a_tab_out_of_sight_is_read_again_when_it_is_shown(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calendar = window.workspace.calendar
+    calls: list[str] = []
+    real_refresh = calendar.refresh
+    monkeypatch.setattr(calendar, "refresh", lambda: (calls.append("read"), real_refresh()))
+    window.named_actions["show_caseload"].trigger()
+    window.refresh()
+    window.refresh()
+    assert calls == []
+    window.named_actions["show_calendar_view"].trigger()
+    assert calls == ["read"]
+    window.refresh()  # shown: read at once
+    assert calls == ["read", "read"]
