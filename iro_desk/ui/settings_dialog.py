@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -127,6 +128,8 @@ class SettingsDialog(QDialog):
         error.setAccessibleName(f"Problem with {label.replace('&', '').lower()}")
         self.errors[field] = error
         box = QWidget()
+        # As tall as its field and message, no taller: a tall box floats away from its label.
+        box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         inner = QVBoxLayout(box)
         inner.setContentsMargins(0, 0, 0, 0)
         inner.addWidget(widget)
@@ -221,6 +224,8 @@ class SettingsDialog(QDialog):
                                     s.decisions_circulated_working_days, 1, 60, " working days")
         self.record_spin = _spin("Record completed within", s.record_completed_working_days, 1, 90,
                                  " working days")
+        self.intro_spin = _spin("Introduction letter sent within", s.intro_letter_working_days,
+                                1, 60, " working days")
         note = QLabel("The statutory timescales themselves are fixed by law; see Help ▸ "
                       "Statutory rules. These are your council's local practice.")
         note.setWordWrap(True)
@@ -238,6 +243,7 @@ class SettingsDialog(QDialog):
         self._row(form, "Decisions &circulated", "decisions_circulated_working_days",
                   self.decisions_spin)
         self._row(form, "Record c&ompleted", "record_completed_working_days", self.record_spin)
+        self._row(form, "&Introduction letter", "intro_letter_working_days", self.intro_spin)
         return page
 
     def _challenges_tab(self) -> QWidget:
@@ -427,6 +433,7 @@ class SettingsDialog(QDialog):
             "short_break_interval_months": self.sb_then_spin.value(),
             "decisions_circulated_working_days": self.decisions_spin.value(),
             "record_completed_working_days": self.record_spin.value(),
+            "intro_letter_working_days": self.intro_spin.value(),
             "challenge_ladder": [_parse_rung(line) for line in lines(self.ladder_edit)],
             "allow_skipping_levels": self.skip_check.isChecked(),
             "challenge_themes": lines(self.themes_edit),

@@ -87,10 +87,12 @@ def test_sync_scope_and_keep_days_round_trip(qtbot: QtBot, store: CaseloadStore)
     _replace(qtbot, dialog.name_edit, "Robin Example")
     dialog.scope_combo.setCurrentIndex(dialog.scope_combo.findData("all"))
     dialog.keep_spin.setValue(30)
+    dialog.intro_spin.setValue(15)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     with store.session() as session:
         settings = load_settings(session)
     assert (settings.sync_scope, settings.sync_keep_days) == ("all", 30)
+    assert settings.intro_letter_working_days == 15
     again = SettingsDialog(store)
     qtbot.addWidget(again)
     assert again.scope_combo.currentText() == "Every child on the team file"
