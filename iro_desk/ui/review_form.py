@@ -1117,6 +1117,24 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def show_form(
+    make: Callable[[], DraftDialog],
+    parent: QWidget | None,
+    on_saved: Callable[[uuid.UUID], None] | None = None,
+) -> DraftDialog | None:
+    """Build a form with ``make`` and show it (non-modal), or show why it cannot open."""
+    try:
+        form = make()
+    except IroDeskError as exc:
+        show_error(parent, str(exc))
+        return None
+    if on_saved is not None:
+        form.saved.connect(on_saved)  # type: ignore[attr-defined]
+    form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    form.show()
+    return form
+
+
 def open_review_form(
     store: CaseloadStore,
     *,
@@ -1128,20 +1146,16 @@ def open_review_form(
     on_saved: Callable[[uuid.UUID], None] | None = None,
 ) -> ReviewForm | None:
     """Open the review form (non-modal), or show why it cannot open; returns the form."""
-    try:
-        form = ReviewForm(
+    form = show_form(
+        lambda: ReviewForm(
             store,
             review_id=review_id,
             track_id=track_id,
             today=today,
             settings=settings,
             parent=parent,
-        )
-    except IroDeskError as exc:
-        show_error(parent, str(exc))
-        return None
-    if on_saved is not None:
-        form.saved.connect(on_saved)
-    form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    form.show()
-    return form
+        ),
+        parent,
+        on_saved,
+    )
+    return form if isinstance(form, ReviewForm) else None

@@ -47,6 +47,7 @@ from iro_desk.ui.review_form import (
     line_edit,
     pydate,
     qdate,
+    show_form,
     text_box,
 )
 from iro_desk.vocab import VISIT_METHODS, VISIT_STATUSES
@@ -423,8 +424,8 @@ def open_visit_form(
     on_saved: Callable[[uuid.UUID], None] | None = None,
 ) -> VisitForm | None:
     """Open the visit form (non-modal), or show why it cannot open; returns the form."""
-    try:
-        form = VisitForm(
+    form = show_form(
+        lambda: VisitForm(
             store,
             visit_id=visit_id,
             child_id=child_id,
@@ -432,12 +433,8 @@ def open_visit_form(
             today=today,
             settings=settings,
             parent=parent,
-        )
-    except IroDeskError as exc:
-        show_error(parent, str(exc))
-        return None
-    if on_saved is not None:
-        form.saved.connect(on_saved)
-    form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    form.show()
-    return form
+        ),
+        parent,
+        on_saved,
+    )
+    return form if isinstance(form, VisitForm) else None
