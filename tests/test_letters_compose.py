@@ -363,3 +363,13 @@ def test_who_was_there_speaks_to_the_child(store: CaseloadStore) -> None:
     who = _review_letter(store, ids.review_id).section("who").text
     assert "You came to your meeting and spoke for yourself." in who
     assert who.endswith("- You\n- Your carer\n- Jo Demo (social worker)")
+
+
+def test_a_child_who_did_not_come_is_not_listed_as_there(store: CaseloadStore) -> None:
+    _settings(store)
+    ids = _sample(store, participation_code="PN6", attendees="Child, carer, Jo Demo")
+    draft = _review_letter(store, ids.review_id)
+    who = draft.section("who").text
+    assert "You did not come to the meeting" in who
+    assert "- You\n" not in who and who.endswith("- Your carer\n- Jo Demo")
+    assert any("PN6 says they did not come" in note for note in draft.notes)

@@ -552,6 +552,10 @@ def _attended(code: str | None) -> bool:
     return code in {"PN1", "PN2", "PN3", "PN4"}
 
 
+# Codes that say the child was not at the meeting (DOMAIN.md's PN5-PN7).
+_NOT_THERE = frozenset({"PN5", "PN6", "PN7"})
+
+
 def _review_opening(band: str, review: Review, child_age: int | None, iro: IroProfile) -> str:
     day = review.held_on or review.scheduled_date
     assert day is not None
@@ -677,6 +681,14 @@ def _who_was_there(band: str, review: Review, child: Child) -> tuple[str, list[s
     if band != "under4" and review.participation_code in words:
         lines.append(words[review.participation_code])
     people = split_attendees(review.attendees)
+    code = review.participation_code
+    if code in _NOT_THERE and any(attendee_words(p, child) == "You" for p in people):
+        # The record says both: trust the participation code, and ask the IRO to check.
+        people = [p for p in people if attendee_words(p, child) != "You"]
+        notes.append(
+            f"The review's attendees include the child, but {code} says they did not come: "
+            "check the record; the letter leaves them out of 'Who came'."
+        )
     if people:
         intro = {
             "under4": "These people came to the meeting to talk about you:",
