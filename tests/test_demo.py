@@ -12,10 +12,21 @@ from sqlmodel import select
 from iro_desk.cli import main
 from iro_desk.demo import build_demo
 from iro_desk.errors import IroDeskError
+from iro_desk.export_903 import REC_CODES
 from iro_desk.history import record_values
-from iro_desk.models import RECORD_TABLES, CaseTrack, Child, Review
+from iro_desk.models import (
+    RECORD_TABLES,
+    CareEpisode,
+    CaseTrack,
+    Challenge,
+    ChallengeStep,
+    Child,
+    Decision,
+    Review,
+)
 from iro_desk.rules import is_in_timescale, next_review_deadline, short_break_rule, track_rules
-from iro_desk.settings import Settings
+from iro_desk.schedule import due_items
+from iro_desk.settings import Settings, load_settings
 from iro_desk.store import CaseloadStore
 from iro_desk.workdays import add_months, working_days
 
@@ -103,6 +114,119 @@ def test_reviews_are_mostly_in_timescale_with_a_few_late(demo_store: CaseloadSto
                 late += 1
     assert late > 0
     assert in_time / (in_time + late) > 0.9
+
+
+def test_a_fresh_demo_shows_a_believable_calendar(demo_store: CaseloadStore) -> None:
+    # A first-run IRO sees a few overdue items (under 5% of children), some due soon, and most
+    # next reviews booked: not a list of year-old challenges and decisions.
+    with demo_store.session() as session:
+        items = due_items(session, today=TODAY, settings=load_settings(session))
+    overdue = [item for item in items if item.status == "overdue"]
+    children_overdue = {item.child_id for item in overdue}
+    assert 0 < len(children_overdue) < 0.05 * 300
+    assert sum(1 for item in items if item.status == "due_soon") >= 10
+    reviews = [item for item in items if item.is_review]
+    booked = [item for item in reviews if item.scheduled is not None]
+    assert len(booked) > 0.75 * len(reviews)
+    with demo_store.session() as session:
+        bookings = session.exec(select(Review).where(Review.status == "booked")).all()
+    calendar = working_days("ENG")
+    assert all(calendar.is_working_day(review.scheduled_date) for review in bookings)
+    # Nothing but a missed review is overdue by more than a few weeks.
+    for item in overdue:
+        if not item.is_review:
+            assert (TODAY - item.deadline).days <= 60, item.detail
+
+
+def test_old_challenges_are_closed_or_escalated_not_left_waiting(
+    demo_store: CaseloadStore,
+) -> None:
+    with demo_store.session() as session:
+        challenges = session.exec(select(Challenge)).all()
+        steps = session.exec(select(ChallengeStep)).all()
+    statuses = Counter(challenge.status for challenge in challenges)
+    assert statuses["resolved"] > statuses["open"] > 0
+    assert statuses["withdrawn"] > 0
+    for challenge in challenges:
+        if challenge.status == "open" and challenge.response_due is not None:
+            assert (TODAY - challenge.response_due).days <= 60, challenge.raised_on
+        if challenge.status != "open":
+            assert challenge.closed_on is not None and challenge.closed_on <= TODAY
+            assert challenge.response_due is None
+    overdue = [c for c in challenges if c.status == "open" and c.response_due
+               and c.response_due < TODAY]
+    assert len(overdue) <= 0.02 * 300
+    # Every step is on or after the one before it, and none is after today.
+    by_challenge: dict[object, list[dt.date]] = {}
+    for step in steps:
+        assert step.on_date <= TODAY
+        by_challenge.setdefault(step.challenge_id, []).append(step.on_date)
+    assert all(len(days) >= 1 for days in by_challenge.values())
+    levels = {challenge.id: challenge.level for challenge in challenges}
+    assert max(levels.values()) > 1  # some went up the ladder
+
+
+def test_old_decisions_are_done_or_settled(demo_store: CaseloadStore) -> None:
+    with demo_store.session() as session:
+        decisions = session.exec(select(Decision)).all()
+    statuses = Counter(decision.status for decision in decisions)
+    assert statuses["done"] > 0.8 * len(decisions)
+    for decision in decisions:
+        if decision.status == "open":
+            assert (TODAY - decision.due_on).days <= 30
+        if decision.status == "done":
+            assert decision.done_on is not None and decision.done_on <= TODAY
+
+
+def test_online_reviews_meet_online_and_only_they_do(demo_store: CaseloadStore) -> None:
+    with demo_store.session() as session:
+        reviews = session.exec(select(Review)).all()
+    formats = Counter(review.format for review in reviews)
+    assert formats["in_person"] and formats["online"] and formats["hybrid"]
+    for review in reviews:
+        assert (review.venue == "Online (Teams)") == (review.format == "online"), review.venue
+
+
+def test_episodes_keep_to_the_dfe_rules(demo_store: CaseloadStore) -> None:
+    # What the SSDA903 episodes table checks (tests/test_export_903.py runs the DfE validator).
+    with demo_store.session() as session:
+        rows = session.exec(select(CareEpisode, Child).join(Child)).all()
+    by_child: dict[object, list[CareEpisode]] = {}
+    for episode, child in rows:
+        by_child.setdefault(child.id, []).append(episode)
+        length = ((episode.end_date or TODAY) - episode.start_date).days
+        assert episode.start_date > child.dob
+        assert episode.legal_status not in ("D1", "L1", "L3", "J2", "V3")
+        if episode.legal_status == "L2":  # an EPO lasts days (rule 362: at most 21)
+            assert episode.end_date is not None and 1 <= length <= 21
+        if episode.legal_status in ("J1", "J2", "J3"):  # rule 358: aged 10 or more
+            assert add_months(child.dob, 120) < episode.start_date
+        if episode.end_date is None:
+            assert episode.reason_ended == ""
+        else:  # a DfE reason-ended code, and no X1 (a new episode the same day)
+            assert episode.reason_ended in REC_CODES - {"X1"}, episode.reason_ended
+            assert length >= 1  # rule 355
+    ended = Counter(
+        episode.reason_ended for episode, _ in rows if episode.end_date is not None
+    )
+    assert ended  # some children came back into care
+    for episodes in by_child.values():
+        episodes.sort(key=lambda episode: episode.start_date)
+        assert [e.end_date is None for e in episodes][-1]  # every demo child is in care now
+        for before, after in zip(episodes, episodes[1:], strict=False):
+            assert before.end_date is not None and before.end_date < after.start_date
+
+
+def test_school_age_children_have_a_fictional_upn(demo_store: CaseloadStore) -> None:
+    with demo_store.session() as session:
+        children = session.exec(select(Child)).all()
+    upns = [child.upn for child in children]
+    assert len(set(upns) - {"UN1"}) == len([upn for upn in upns if upn != "UN1"])
+    for child in children:
+        if add_months(child.dob, 48) > TODAY:
+            assert child.upn == "UN1"
+        else:  # the DfE format, with local authority 000 (no council's)
+            assert len(child.upn) == 13 and child.upn[1:4] == "000", child.upn
 
 
 def test_demo_refuses_a_caseload_with_children(demo_store: CaseloadStore) -> None:

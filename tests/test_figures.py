@@ -668,7 +668,8 @@ def test_timeliness_agrees_with_the_scheduler_on_the_demo_caseload(store: Caselo
     from iro_desk.schedule import review_timeliness
     from iro_desk.settings import load_settings
 
-    build_demo(store, children=70, years=3, seed=1, today=D(2027, 1, 4))
+    # 150 children: enough reviews in the year that some are late (about 3 in 100 are).
+    build_demo(store, children=150, years=3, seed=1, today=D(2027, 1, 4))
     with store.session() as session:
         settings = load_settings(session)
         verdicts = review_timeliness(session, settings)

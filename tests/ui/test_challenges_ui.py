@@ -353,7 +353,7 @@ def test_tracker_on_the_demo_caseload(
 ) -> None:
     from iro_desk.demo import build_demo
 
-    build_demo(store, children=30, seed=1, today=TODAY)
+    build_demo(store, children=150, seed=1, today=TODAY)  # a few still open
     window = ChallengesWindow(store, clock=today_clock)
     qtbot.addWidget(window)
     window.show()
@@ -362,6 +362,7 @@ def test_tracker_on_the_demo_caseload(
         rows = core.list_challenges(session, today=TODAY, settings=settings)
         open_count = sum(core.open_by_level(session, settings=settings).values())
     assert rows, "the demo caseload has challenges"
+    assert open_count, "and a few still open"
     assert window.model.rowCount() == len(rows)
     assert window.summary.text().startswith(f"Open challenges: {open_count} —")
     # Each overdue row says so in words.
