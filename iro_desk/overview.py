@@ -327,11 +327,19 @@ def _current_and_previous(
     return current, previous
 
 
-def list_children(session: Session, *, today: dt.date, settings: Settings) -> list[ChildRow]:
+def list_children(
+    session: Session,
+    *,
+    today: dt.date,
+    settings: Settings,
+    due: Iterable[DueItem] | None = None,
+) -> list[ChildRow]:
     """Every child on the caseload, sorted by name, with what the caseload list shows.
 
     Reads children, episodes, open tracks and IROs once each, then the next review of every
-    child from the schedule; never one query per child.
+    child from the schedule; never one query per child. ``due`` is the schedule already worked
+    out for the same ``today`` and settings (``schedule.due_items``, as the calendar shows it):
+    given, it is used rather than read again, so one refresh works the schedule out once.
     """
     children = session.execute(
         sa_select(
@@ -358,7 +366,7 @@ def list_children(session: Session, *, today: dt.date, settings: Settings) -> li
         if child_id is not None and _is_current(None, end, today):
             tracks_by_child[child_id].add(kind)
     iro_names = _iro_names(session)
-    next_reviews = next_review_by_child(session, today=today, settings=settings)
+    next_reviews = next_review_by_child(session, today=today, settings=settings, items=due)
     kind_order = {kind: index for index, kind in enumerate(TRACK_KINDS)}
 
     rows = []

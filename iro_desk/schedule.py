@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -276,27 +276,31 @@ def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def _load_children(session: Session) -> dict[str, _Child]:
+def _load_children(session: Session, child_id: str | None) -> dict[str, _Child]:
     children = {}
+    only_child, params = _only_child("id = ?", child_id)
     for cid, ref, first, last, preferred in _rows(
         session,
         "SELECT id, child_ref, first_name, last_name, preferred_name FROM child "
-        "WHERE deleted_at IS NULL",
+        "WHERE deleted_at IS NULL" + only_child,
+        params,
     ):
         children[cid] = _Child(ref=ref, name=f"{preferred or first} {last}".strip())
     return children
 
 
 def _load_tracks(
-    session: Session, children: dict[str, _Child], today: dt.date
+    session: Session, children: dict[str, _Child], today: dt.date, child_id: str | None
 ) -> dict[str, _Track]:
     tracks = {}
+    only_child, params = _only_child("t.child_id = ?", child_id)
     for tid, kind, child, household, start, end, legal_status, episode_end in _rows(
         session,
         "SELECT t.id, t.kind, t.child_id, t.household_name, t.start_date, t.end_date, "
         "e.legal_status, e.end_date FROM case_track t "
         "LEFT JOIN care_episode e ON e.id = t.episode_id AND e.deleted_at IS NULL "
-        "WHERE t.deleted_at IS NULL",
+        "WHERE t.deleted_at IS NULL" + only_child,
+        params,
     ):
         if child is not None and child not in children:
             continue  # the child's record is deleted
@@ -316,11 +320,15 @@ def _load_tracks(
     return tracks
 
 
-def _load_reviews(session: Session, tracks: dict[str, _Track]) -> None:
+def _load_reviews(session: Session, tracks: dict[str, _Track], child_id: str | None) -> None:
+    only_child, params = _only_child(
+        "track_id IN (SELECT id FROM case_track WHERE child_id = ?)", child_id
+    )
     for tid, count, last_held in _rows(
         session,
         "SELECT track_id, count(*), max(held_on) FROM review WHERE deleted_at IS NULL "
-        "AND status = 'held' AND held_on IS NOT NULL GROUP BY track_id",
+        "AND status = 'held' AND held_on IS NOT NULL" + only_child + " GROUP BY track_id",
+        params,
     ):
         track = tracks.get(tid)
         if track is not None:
@@ -329,8 +337,10 @@ def _load_reviews(session: Session, tracks: dict[str, _Track]) -> None:
     for rid, tid, scheduled, time, late_reason in _rows(
         session,
         "SELECT id, track_id, scheduled_date, scheduled_time, late_reason FROM review "
-        "WHERE deleted_at IS NULL AND status = 'booked' AND scheduled_date IS NOT NULL "
-        "ORDER BY scheduled_date, id",
+        "WHERE deleted_at IS NULL AND status = 'booked' AND scheduled_date IS NOT NULL"
+        + only_child
+        + " ORDER BY scheduled_date, id",
+        params,
     ):
         track = tracks.get(tid)
         if track is not None and track.booking is None:
@@ -364,11 +374,31 @@ def _load_visits(
     return visits
 
 
-def _load(session: Session, *, today: dt.date, settings: Settings, visits: bool) -> _Caseload:
+def _only_child(condition: str, child_id: str | None) -> tuple[str, tuple[str, ...]]:
+    """``condition`` (with one ``?`` for the child) as an extra WHERE clause, and its parameter.
+
+    Nothing when ``child_id`` is None (the whole caseload): one child's record reads a handful
+    of rows, not the whole caseload.
+    """
+    if child_id is None:
+        return "", ()
+    return f" AND {condition}", (child_id,)
+
+
+def _load(
+    session: Session,
+    *,
+    today: dt.date,
+    settings: Settings,
+    visits: bool,
+    child_uuid: uuid.UUID | None = None,
+) -> _Caseload:
     session.flush()
-    caseload = _Caseload(children=_load_children(session))
-    caseload.tracks = _load_tracks(session, caseload.children, today)
-    _load_reviews(session, caseload.tracks)
+    # Ids are stored as 32-digit hex text (see the module docstring).
+    child_id = child_uuid.hex if child_uuid is not None else None
+    caseload = _Caseload(children=_load_children(session, child_id))
+    caseload.tracks = _load_tracks(session, caseload.children, today, child_id)
+    _load_reviews(session, caseload.tracks, child_id)
     if visits:
         caseload.visits = _load_visits(session, caseload.tracks, settings)
     return caseload
@@ -790,9 +820,21 @@ def due_items(
     return items
 
 
-def review_items(session: Session, *, today: dt.date, settings: Settings) -> list[DueItem]:
-    """The next review of every open case track (no visits, paperwork or decisions)."""
-    caseload = _load(session, today=today, settings=settings, visits=False)
+def review_items(
+    session: Session,
+    *,
+    today: dt.date,
+    settings: Settings,
+    child_uuid: uuid.UUID | None = None,
+) -> list[DueItem]:
+    """The next review of every open case track (no visits, paperwork or decisions).
+
+    With ``child_uuid``, only that child's tracks are read: the same items as the whole
+    caseload's filtered to the child, for a fraction of the reading.
+    """
+    caseload = _load(
+        session, today=today, settings=settings, visits=False, child_uuid=child_uuid
+    )
     maker = _Maker(caseload, today, settings)
     items = [maker.review_item(track) for track in caseload.tracks.values() if track.is_open]
     items.sort(key=sort_key)
@@ -800,12 +842,22 @@ def review_items(session: Session, *, today: dt.date, settings: Settings) -> lis
 
 
 def next_review_by_child(
-    session: Session, *, today: dt.date, settings: Settings
+    session: Session,
+    *,
+    today: dt.date,
+    settings: Settings,
+    items: Iterable[DueItem] | None = None,
 ) -> dict[uuid.UUID, DueItem]:
-    """Each child's most pressing next review (the earliest deadline of their open tracks)."""
+    """Each child's most pressing next review (the earliest deadline of their open tracks).
+
+    ``items`` are due items already worked out for the same day and settings (``due_items``,
+    most urgent first): given, the caseload is not read again and only their reviews count.
+    """
+    if items is None:
+        items = review_items(session, today=today, settings=settings)
     best: dict[uuid.UUID, DueItem] = {}
-    for item in review_items(session, today=today, settings=settings):
-        if item.child_uuid is None:
+    for item in items:
+        if item.child_uuid is None or not item.is_review:
             continue
         current = best.get(item.child_uuid)
         if current is None or (item.deadline, item.kind) < (current.deadline, current.kind):

@@ -35,6 +35,7 @@ from iro_desk.overview import (
     due_kind_label,
     list_children,
 )
+from iro_desk.schedule import due_items
 from iro_desk.settings import Settings
 from iro_desk.store import CaseloadStore
 
@@ -372,3 +373,29 @@ def test_the_list_reads_each_table_once_whatever_the_caseload_size(tmp_path: Pat
             counts.append(_statements_for_list(demo))
     assert counts[0] == counts[1]
     assert counts[0] <= 12
+
+
+def _list_both_ways(store: CaseloadStore) -> tuple[list[ChildRow], list[ChildRow]]:
+    with store.session() as session:
+        on_its_own = list_children(session, today=TODAY, settings=Settings())
+        due = due_items(session, today=TODAY, settings=Settings())
+        shared = list_children(session, today=TODAY, settings=Settings(), due=due)
+    return on_its_own, shared
+
+
+@pytest.mark.parametrize(
+    "caseload_kind",
+    ["the small caseload of these tests", "a demo caseload with years of history"],
+)
+def test_the_list_from_the_calendars_schedule_equals_the_list_read_on_its_own(
+    store: CaseloadStore, tmp_path: Path, request: pytest.FixtureRequest, caseload_kind: str
+) -> None:
+    if caseload_kind == "a demo caseload with years of history":
+        with CaseloadStore.create(tmp_path / "demo.irodesk") as demo:
+            build_demo(demo, children=20, years=3, seed=5, today=TODAY)
+            on_its_own, shared = _list_both_ways(demo)
+    else:
+        request.getfixturevalue("caseload")
+        on_its_own, shared = _list_both_ways(store)
+    assert shared == on_its_own
+    assert any(row.next_deadline for row in shared)

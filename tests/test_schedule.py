@@ -29,6 +29,7 @@ from iro_desk.schedule import (
     due_items,
     next_deadline_for_track,
     next_review_by_child,
+    review_items,
     review_timeliness,
 )
 from iro_desk.settings import Settings, load_settings
@@ -664,6 +665,93 @@ def test_next_review_by_child_picks_the_earliest_deadline(store: CaseloadStore) 
         child.id: ("cp_conference", D(2027, 1, 12)),
         other.id: ("secure_review", D(2027, 1, 31)),
     }
+
+
+def _per_child_case(session: Session, situation: str) -> Child:
+    """The child whose items are compared, among others, in one of the situations below."""
+    child = add_child(session)
+    other = add_child(session, ref="DEMO-0002", first="Ben")
+    add_track(session, "cla", D(2026, 9, 1), other)
+    add_track(session, "fostering", D(2026, 6, 1), household="The Carers")
+    if situation == "one track never reviewed":
+        add_track(session, "cla", D(2026, 12, 7), child)
+    elif situation == "reviews held and one booked":
+        track = add_track(session, "cla", D(2026, 3, 1), child)
+        hold(session, track, D(2026, 3, 27), D(2026, 9, 20))
+        book(session, track, D(2027, 2, 10))
+    elif situation == "several tracks of different kinds":
+        add_track(session, "cla", D(2026, 10, 1), child)
+        add_track(session, "cp", D(2026, 12, 17), child)
+        add_track(session, "pathway", D(2026, 5, 1), child)
+    elif situation == "a closed track beside an open one":
+        add_track(session, "cp", D(2025, 1, 1), child, end=D(2026, 6, 1))
+        add_track(session, "cla", D(2026, 11, 1), child)
+    elif situation == "a short break":
+        add_track(session, "cla", D(2026, 11, 1), child, legal_status="V3")
+    elif situation == "nothing open":
+        add_track(session, "cla", D(2025, 1, 1), child, episode_end=D(2026, 1, 1))
+    elif situation == "the other child's booking does not leak":
+        track = add_track(session, "cla", D(2026, 10, 1), child)
+        other_track = add_track(session, "cp", D(2026, 12, 1), other)
+        book(session, other_track, D(2027, 1, 8))
+        hold(session, track, D(2026, 10, 27))
+    return child
+
+
+@pytest.mark.parametrize(
+    "situation",
+    [
+        "one track never reviewed",
+        "reviews held and one booked",
+        "several tracks of different kinds",
+        "a closed track beside an open one",
+        "a short break",
+        "nothing open",
+        "the other child's booking does not leak",
+    ],
+)
+def test_one_childs_review_items_are_the_caseloads_filtered_to_the_child(
+    store: CaseloadStore, situation: str
+) -> None:
+    with store.session() as session:
+        child = _per_child_case(session, situation)
+    with store.session() as session:
+        everyone = review_items(session, today=TODAY, settings=SETTINGS)
+        one = review_items(session, today=TODAY, settings=SETTINGS, child_uuid=child.id)
+    assert one == [item for item in everyone if item.child_uuid == child.id]
+    assert situation == "nothing open" or one
+
+
+def test_a_deleted_child_has_no_review_items(store: CaseloadStore) -> None:
+    with store.session() as session:
+        child = add_child(session)
+        add_track(session, "cla", D(2026, 12, 7), child)
+    with store.session() as session:
+        tombstone(session, session.get(Child, child.id))
+    with store.session() as session:
+        assert review_items(session, today=TODAY, settings=SETTINGS, child_uuid=child.id) == []
+
+
+def test_every_demo_childs_review_items_match_the_whole_caseloads(store: CaseloadStore) -> None:
+    build_demo(store, children=25, years=3, seed=11, today=TODAY)
+    with store.session() as session:
+        settings = load_settings(session)
+        everyone = review_items(session, today=TODAY, settings=settings)
+        children = {item.child_uuid for item in everyone if item.child_uuid is not None}
+        assert len(children) > 10
+        for child_uuid in children:
+            one = review_items(session, today=TODAY, settings=settings, child_uuid=child_uuid)
+            assert one == [item for item in everyone if item.child_uuid == child_uuid]
+
+
+def test_next_review_by_child_from_due_items_equals_reading_again(store: CaseloadStore) -> None:
+    build_demo(store, children=25, years=3, seed=11, today=TODAY)
+    with store.session() as session:
+        settings = load_settings(session)
+        read_again = next_review_by_child(session, today=TODAY, settings=settings)
+        items = due_items(session, today=TODAY, settings=settings)
+        from_items = next_review_by_child(session, today=TODAY, settings=settings, items=items)
+    assert from_items == read_again
 
 
 def test_due_item_json_has_the_documented_keys(store: CaseloadStore) -> None:

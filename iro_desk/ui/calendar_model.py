@@ -38,6 +38,8 @@ from PySide6.QtGui import QFont
 from sqlmodel import Session
 
 from iro_desk.schedule import ITEM_KINDS, REVIEW_ITEM_KINDS, DueItem, day_text, sort_key
+from iro_desk.settings import Settings
+from iro_desk.store import CaseloadStore
 from iro_desk.ui.theme import status_background, status_colour, status_style
 from iro_desk.vocab import TRACK_KINDS
 
@@ -223,6 +225,26 @@ class CalendarEntry:
             self.child_name.casefold(),
             self.kind,
         )
+
+
+@dataclass(frozen=True)
+class DueSchedule:
+    """The schedule of one caseload as read at one moment: what the calendar shows.
+
+    The main window reads it once per refresh (its list shows each child's next review from
+    the same items) and hands it to the calendar, so a refresh works the schedule out once.
+
+    Attributes:
+        store: The caseload it was read from.
+        today: The day it was judged against.
+        settings: The caseload's settings it was read with.
+        items: ``schedule.due_items`` for that day, most urgent first.
+    """
+
+    store: CaseloadStore
+    today: dt.date
+    settings: Settings
+    items: tuple[DueItem, ...]
 
 
 @dataclass(frozen=True)

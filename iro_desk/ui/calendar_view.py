@@ -19,10 +19,14 @@ cancelled from the toolbar or an item's context menu (``booking_dialog``), and
 Keyboard, in the month: arrows move the day, PageUp/PageDown change the month, Home goes to
 today, Enter opens the day's item (or moves to the day's list when it has several).
 
-Data: ``refresh()`` reads ``schedule.due_items`` once (all of it: the panel must show every
-overdue item whatever its date, and due_items works out every track before it applies a
-range) and the reviews held in the six weeks shown; changing month re-reads only the reviews
-held, then re-sorts the items already read.
+Data: the calendar shows one ``calendar_model.DueSchedule`` — ``schedule.due_items`` for the
+whole caseload (the panel must show every overdue item whatever its date, and due_items works
+out every track before it applies a range) — and the reviews held in the six weeks shown;
+changing month re-reads only the reviews held, then re-sorts the items already read. In the
+main window the schedule comes from the window's own refresh (``schedule_source``), so one
+refresh works it out once; on its own the calendar reads it off the GUI thread
+(``background.BackgroundReader``). Either way ``refresh()`` returns at once, what was shown stays
+until the new schedule is applied, and ``refreshed()`` fires then.
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ from iro_desk.ics_export import export_ics
 from iro_desk.schedule import ITEM_KINDS, DueItem, day_text, due_items
 from iro_desk.settings import Settings, load_settings
 from iro_desk.store import CaseloadStore
+from iro_desk.ui.background import BackgroundReader
 from iro_desk.ui.booking_dialog import BookingDialog, CallOffDialog
 from iro_desk.ui.calendar_model import (
     KIND_FILTERS,
@@ -100,6 +105,7 @@ from iro_desk.ui.calendar_model import (
     AgendaColumn,
     AgendaModel,
     CalendarEntry,
+    DueSchedule,
     EntryFilter,
     EntryFilterProxy,
     EntryTableModel,
@@ -660,6 +666,15 @@ def _heading(text: str, scale: float = 1.15) -> QLabel:
     return label
 
 
+@dataclass(frozen=True)
+class _CalendarReading:
+    """What the calendar read for itself: the schedule and the reviews held in the month."""
+
+    schedule: DueSchedule
+    held_range: tuple[dt.date, dt.date]
+    held: list[CalendarEntry]
+
+
 class CalendarView(QWidget):
     """The IRO's calendar: overdue and due soon first, then the month and the coming weeks.
 
@@ -667,11 +682,13 @@ class CalendarView(QWidget):
         child_activated(uuid.UUID): the IRO asked to open a child (double-click or Enter).
         changed(): a review was booked, moved, stood down or cancelled here.
         status_message(str): something worth a line in the status bar.
+        refreshed(): a schedule read after ``refresh()`` is shown.
     """
 
     child_activated = Signal(object)
     changed = Signal()
     status_message = Signal(str)
+    refreshed = Signal()
 
     def __init__(
         self,
@@ -680,6 +697,7 @@ class CalendarView(QWidget):
         clock: Clock,
         settings: Settings | None = None,
         settings_loader: Callable[[], Settings] | None = None,
+        schedule_source: Callable[[], DueSchedule | None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """A calendar of ``store``.
@@ -690,6 +708,9 @@ class CalendarView(QWidget):
             settings: Settings to use; when neither this nor ``settings_loader`` is given,
                 they are read from the caseload at each refresh.
             settings_loader: Called at each refresh for the settings (e.g. the main window's).
+            schedule_source: Gives the schedule to show (e.g. the main window's, read once
+                per refresh); None from it means a read is under way and another
+                ``refresh()`` will follow. Without it the calendar reads the schedule itself.
             parent: The parent widget.
         """
         super().__init__(parent)
@@ -697,6 +718,11 @@ class CalendarView(QWidget):
         self.clock = clock
         self._given_settings = settings
         self._settings_loader = settings_loader
+        self._schedule_source = schedule_source
+        self._reader = BackgroundReader(self)
+        self._reader.finished.connect(self._own_reading_done)
+        self._reader.failed.connect(lambda exc: show_exception(self, exc))
+        self._reader.busy_changed.connect(self._show_reading)
         self.settings = settings or Settings()
         self.today = clock.today()
         self._items: list[DueItem] = []
@@ -995,6 +1021,7 @@ class CalendarView(QWidget):
     # -- reading the caseload -------------------------------------------------------------
     def set_store(self, store: CaseloadStore) -> None:
         """Show another caseload (the main window opened another file)."""
+        self._reader.cancel()
         self.store = store
         self._held_range = None
         self.refresh()
@@ -1007,24 +1034,62 @@ class CalendarView(QWidget):
         return load_settings(session)
 
     def refresh(self) -> None:
-        """Read what is due again (after records changed), keeping the month, day and filters."""
+        """Show what is due again (after records changed), keeping the month, day and filters.
+
+        Returns at once: the schedule of the ``schedule_source`` is shown now (when it has
+        one), else the calendar reads it off the GUI thread; ``refreshed`` fires once shown.
+        """
+        if self._schedule_source is not None:
+            schedule = self._schedule_source()
+            if schedule is not None and schedule.store is self.store:
+                self._show_schedule(schedule)
+            return
+        store = self.store
         today = self.clock.today()
         start, end = month_grid_days(self.month_model.year, self.month_model.month)
-        try:
-            with self.store.session() as session:
-                settings = self._read_settings(session)
-                items = due_items(session, today=today, settings=settings)
+        settings = (
+            self._settings_loader() if self._settings_loader is not None else self._given_settings
+        )
+
+        def read() -> _CalendarReading:
+            with store.session() as session:
+                used = settings if settings is not None else load_settings(session)
+                items = due_items(session, today=today, settings=used)
                 held = held_reviews_between(session, start, end)
-        except Exception as exc:  # shown to the IRO; the calendar keeps what it showed
-            show_exception(self, exc)
-            return
+            schedule = DueSchedule(store=store, today=today, settings=used, items=tuple(items))
+            return _CalendarReading(schedule=schedule, held_range=(start, end), held=held)
+
+        self._reader.start(read)
+
+    @property
+    def reading(self) -> bool:
+        """True while the calendar reads the caseload itself."""
+        return self._reader.busy
+
+    def _show_reading(self, busy: bool) -> None:
+        if busy:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
+    def _own_reading_done(self, reading: _CalendarReading) -> None:
+        if reading.schedule.store is not self.store:
+            return  # read from a caseload no longer shown
+        self._held = reading.held
+        self._held_range = reading.held_range
+        self._show_schedule(reading.schedule, held_read=True)
+
+    def _show_schedule(self, schedule: DueSchedule, *, held_read: bool = False) -> None:
+        """Show ``schedule``; the reviews held are read again unless ``held_read``."""
+        if not held_read:
+            self._held_range = None  # records changed: read the reviews held again
+        today = schedule.today
+        items = list(schedule.items)
         moved_on = today != self.today
         self.today = today
-        self.settings = settings
+        self.settings = schedule.settings
         self._items = items
         self._entries = [CalendarEntry.from_item(item) for item in items]
-        self._held = held
-        self._held_range = (start, end)
         self.list_delegate.today = today
         chosen = self._current_entry
         self.panel_model.set_entries(urgent_entries(items), today)
@@ -1035,6 +1100,7 @@ class CalendarView(QWidget):
         self._current_entry = chosen
         self._restore_current_entry()
         self._choose_in_panel(self._current_entry)
+        self.refreshed.emit()
 
     def _read_held(self, start: dt.date, end: dt.date) -> bool:
         if self._held_range == (start, end):
@@ -1406,10 +1472,12 @@ class CalendarView(QWidget):
 
     def _dialog_done(self, dialog: QDialog) -> None:
         outcome = getattr(dialog, "outcome", "")
-        self.refresh()
         if outcome:
             self.say(outcome)
+        # Changed first: a main window re-reads the caseload, and the refresh below shows
+        # that new schedule when it comes (never the one read before the change).
         self.changed.emit()
+        self.refresh()
 
     # -- export ---------------------------------------------------------------------------
     def export_ics_file(self, path: Path | None = None) -> int | None:

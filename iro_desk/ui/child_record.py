@@ -347,11 +347,8 @@ def read_child_record(
     with store.session() as session:
         settings = settings if settings is not None else load_settings(session)
         detail = child_detail(session, child_uuid, today=today, settings=settings)
-        track_ids = {t.track_uuid for t in (*detail.open_tracks, *detail.closed_tracks)}
         next_reviews = tuple(
-            item
-            for item in review_items(session, today=today, settings=settings)
-            if item.track_id in track_ids
+            review_items(session, today=today, settings=settings, child_uuid=child_uuid)
         )
         letters = session.exec(
             select(Letter).where(
@@ -1383,18 +1380,16 @@ class ChildRecords(QObject):
         return record
 
     def _record_changed(self, record: ChildRecordWindow) -> None:
-        # The record has just read itself again; the caseload list (and the other records)
-        # follow.
+        # The record has just read itself again; the caseload list (and the other records,
+        # when the list's read arrives) follow.
         self._just_reloaded = record
-        try:
-            self._window.refresh()
-        finally:
-            self._just_reloaded = None
+        self._window.refresh()
 
     def reload_all(self) -> None:
         """Read every open record again (after the caseload list was re-read)."""
+        just_reloaded, self._just_reloaded = self._just_reloaded, None
         for record in self.records():
-            if record is not self._just_reloaded:
+            if record is not just_reloaded:
                 record.reload()
 
     def close_all(self, *_args: object) -> None:

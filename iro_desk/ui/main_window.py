@@ -12,12 +12,22 @@ Extension points for the other screens:
   ``caseload_refreshed()`` after the list is re-read.
 * ``refresh()`` re-reads the caseload after another window changed it; ``select_child(uuid)``
   shows a child (e.g. from a double-click in the calendar).
+* ``due_schedule()`` is the schedule of the last read (the calendar shows it), None while a
+  read is under way.
+
+The caseload is read off the GUI thread (``background.BackgroundReader``): ``refresh()`` returns
+at once, the list keeps its rows with "Reading the caseload…" in the status bar and a busy
+cursor over the list, and the rows of the newest read are applied on the GUI thread, then
+``caseload_refreshed`` fires. A read that a newer one overtook is dropped. ``reading`` says
+whether one is under way (tests wait for it).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -55,8 +65,11 @@ from iro_desk.errors import CaseloadFileError, DamagedCaseloadError
 from iro_desk.models import Iro
 from iro_desk.overview import ChildRow, child_detail, list_children
 from iro_desk.paths import data_dir
+from iro_desk.schedule import due_items
 from iro_desk.settings import Settings, load_settings
 from iro_desk.store import CaseloadStore
+from iro_desk.ui.background import BackgroundReader
+from iro_desk.ui.calendar_model import DueSchedule
 from iro_desk.ui.caseload_model import ChildFilterProxy, ChildTableModel, Column
 from iro_desk.ui.child_pane import ChildPane
 from iro_desk.ui.errors import log_file, show_error, show_exception
@@ -71,6 +84,29 @@ from iro_desk.ui.theme import app_icon
 
 ORGANISATION = "IRO Desk"
 LAST_CASELOAD_KEY = "caseload/last_path"
+READING_MESSAGE = "Reading the caseload…"
+
+
+@dataclass(frozen=True)
+class CaseloadReading:
+    """What one refresh read: the list's rows and the schedule they were worked out from."""
+
+    rows: list[ChildRow]
+    schedule: DueSchedule
+
+
+def read_caseload(store: CaseloadStore, today: dt.date, settings: Settings) -> CaseloadReading:
+    """Read the caseload list and the schedule in one session, working the schedule out once.
+
+    Runs off the GUI thread: it opens its own session and touches no widget.
+    """
+    with store.session() as session:
+        items = due_items(session, today=today, settings=settings)
+        rows = list_children(session, today=today, settings=settings, due=items)
+    return CaseloadReading(
+        rows=rows,
+        schedule=DueSchedule(store=store, today=today, settings=settings, items=tuple(items)),
+    )
 
 
 def ui_state() -> QSettings:
@@ -129,6 +165,11 @@ class MainWindow(QMainWindow):
         self.settings: Settings = Settings()
         self._state = state if state is not None else ui_state()
         self._rows: list[ChildRow] = []
+        self._schedule: DueSchedule | None = None
+        self._reader = BackgroundReader(self)
+        self._reader.finished.connect(self._apply_reading)
+        self._reader.failed.connect(self._reading_failed)
+        self._reader.busy_changed.connect(self._show_reading)
         self.menus: dict[str, QMenu] = {}
         self.named_actions: dict[str, QAction] = {}
         self._view_actions: list[QAction] = []
@@ -416,9 +457,18 @@ class MainWindow(QMainWindow):
     def set_store(self, store: CaseloadStore) -> None:
         """Show another caseload file; the previous one is closed."""
         previous = self._store
+        # A read of the previous file under way ends before the file closes; its rows are
+        # never shown over the new caseload.
+        self._reader.cancel()
+        self._schedule = None
         self._store = store
         if previous is not store:
             previous.close()
+        # Nothing of the previous caseload stays in sight while the new one is read.
+        self._rows = []
+        self.model.set_rows([])
+        self._update_count()
+        self.child_pane.show_message(READING_MESSAGE)
         self.filter_edit.clear()
         self._show_store_path()
         self.refresh()
@@ -431,16 +481,52 @@ class MainWindow(QMainWindow):
             )
 
     def refresh(self) -> None:
-        """Read the caseload again, keeping the selected child when they are still there."""
-        keep = self.current_child()
+        """Read the caseload again off the GUI thread, keeping the selected child.
+
+        Returns at once; the list keeps what it shows until the new rows arrive, then
+        ``caseload_refreshed`` fires. The schedule is unknown until then (``due_schedule``).
+        """
+        store = self._store
         today = self.clock.today()
+        self._schedule = None
         try:
-            with self._store.session() as session:
-                self.settings = load_settings(session)
-                rows = list_children(session, today=today, settings=self.settings)
+            # One small row, read at once: whatever follows the settings sees the new ones.
+            with store.session() as session:
+                settings = self.settings = load_settings(session)
         except Exception as exc:  # shown to the IRO; the list keeps what it showed
             show_exception(self, exc)
             return
+        self._reader.start(lambda: read_caseload(store, today, settings))
+
+    @property
+    def reading(self) -> bool:
+        """True while the caseload is being read."""
+        return self._reader.busy
+
+    def due_schedule(self) -> DueSchedule | None:
+        """The schedule of the last read, None while a newer read is under way."""
+        return self._schedule
+
+    def _show_reading(self, busy: bool) -> None:
+        status = self.statusBar()
+        if busy:
+            status.showMessage(READING_MESSAGE)
+            self.table.setCursor(Qt.CursorShape.BusyCursor)
+            return
+        if status.currentMessage() == READING_MESSAGE:
+            status.clearMessage()
+        self.table.unsetCursor()
+
+    def _reading_failed(self, exc: BaseException) -> None:
+        show_exception(self, exc)  # the list keeps what it showed
+
+    def _apply_reading(self, reading: CaseloadReading) -> None:
+        if reading.schedule.store is not self._store:
+            return  # read from a caseload no longer shown
+        keep = self.current_child()
+        rows = reading.rows
+        self.settings = reading.schedule.settings
+        self._schedule = reading.schedule
         self._rows = rows
         self.model.set_rows(rows)
         self._update_count()
@@ -452,6 +538,9 @@ class MainWindow(QMainWindow):
             )
         elif keep is None or not self._select_in_list(keep):
             self._select_proxy_row(0)
+        if not self._columns_fitted and rows and self.isVisible():
+            self._columns_fitted = True
+            self.fit_columns()
         self.caseload_refreshed.emit()
 
     def rows(self) -> list[ChildRow]:
@@ -671,7 +760,8 @@ class MainWindow(QMainWindow):
         self._state.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Remember the layout and close the caseload file."""
+        """Remember the layout and close the caseload file (after any read of it ends)."""
         self.save_state()
+        self._reader.cancel()
         self._store.close()
         super().closeEvent(event)

@@ -93,8 +93,12 @@ class Workspace:
     # -- tabs -----------------------------------------------------------------------------
     def _install_calendar(self) -> None:
         window = self.window
+        # The calendar shows the schedule the window reads at each refresh (worked out once).
         calendar = CalendarView(
-            window.store, clock=window.clock, settings_loader=lambda: window.settings
+            window.store,
+            clock=window.clock,
+            settings_loader=lambda: window.settings,
+            schedule_source=window.due_schedule,
         )
         self.calendar = calendar
         window.add_view("Ca&lendar", calendar)

@@ -144,6 +144,7 @@ def open_window(qtbot: QtBot, store: CaseloadStore, state: QSettings) -> MainWin
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: not window.reading, timeout=20000)
     return window
 
 

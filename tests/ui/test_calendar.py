@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,6 +132,7 @@ def view(qtbot: QtBot, store: CaseloadStore, caseload: Caseload) -> Iterator[Cal
     shown.resize(1280, 800)
     shown.show()
     qtbot.waitExposed(shown)
+    qtbot.waitUntil(lambda: not shown.reading, timeout=20000)
     yield shown
 
 
@@ -462,7 +463,7 @@ def test_booking_the_overdue_review_from_the_calendar_updates_it(
     assert not dialog.date_warning.isHidden()  # any date now is after the deadline
     dialog.set_date(D(2027, 1, 11))
     qtbot.keyClicks(dialog.reason_edit, "The child was in hospital; first date everyone can do.")
-    with qtbot.waitSignal(view.changed, timeout=2000):
+    with qtbot.waitSignals([view.changed, view.refreshed], timeout=20000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert "Booked the child in care review for Ada Overdue (CAL-0001)" in view.message_label.text()
     shown = _review_entry(view.month_model.index_of(D(2027, 1, 11)).data(ENTRIES_ROLE),
@@ -487,7 +488,7 @@ def test_moving_and_cancelling_a_booked_review_from_its_context_menu(
     assert dialog.chosen_date() == D(2027, 1, 18)
     assert dialog.time_edit.text() == "10:00"
     dialog.set_date(D(2027, 1, 19))
-    with qtbot.waitSignal(view.changed, timeout=2000):
+    with qtbot.waitSignals([view.changed, view.refreshed], timeout=20000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     moved = _review_entry(view.month_model.index_of(D(2027, 1, 19)).data(ENTRIES_ROLE),
                           caseload.cleo)
@@ -496,7 +497,7 @@ def test_moving_and_cancelling_a_booked_review_from_its_context_menu(
     call_off = view.call_off_review(moved, mode="cancel")
     assert isinstance(call_off, CallOffDialog)
     qtbot.keyClicks(call_off.reason_edit, "The carer is unwell; to be rebooked.")
-    with qtbot.waitSignal(view.changed, timeout=2000):
+    with qtbot.waitSignals([view.changed, view.refreshed], timeout=20000):
         qtbot.mouseClick(call_off.ok_button, Qt.MouseButton.LeftButton)
     with store.session() as session:
         review = session.get(Review, caseload.cleo_review)
@@ -521,7 +522,8 @@ def test_book_review_with_nothing_chosen_offers_every_review_due(
 
 
 def test_refresh_shows_a_change_made_elsewhere(
-    view: CalendarView, store: CaseloadStore, caseload: Caseload
+    view: CalendarView, store: CaseloadStore, caseload: Caseload,
+    refreshed: Callable[[CalendarView], None],
 ) -> None:
     from iro_desk.booking import book_review
 
@@ -535,7 +537,7 @@ def test_refresh_shows_a_change_made_elsewhere(
             today=TODAY,
             settings=Settings(),
         )
-    view.refresh()
+    refreshed(view)
     conference = _review_entry(
         view.month_model.index_of(D(2027, 1, 12)).data(ENTRIES_ROLE), caseload.finn,
         "cp_conference",

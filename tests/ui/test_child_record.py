@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -66,6 +66,7 @@ def _main_window(qtbot: QtBot, store: CaseloadStore, state: QSettings) -> MainWi
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: not window.reading, timeout=20000)
     return window
 
 
@@ -241,6 +242,7 @@ def _calendar(qtbot: QtBot, store: CaseloadStore) -> CalendarView:
     calendar.resize(1280, 800)
     calendar.show()
     qtbot.waitExposed(calendar)
+    qtbot.waitUntil(lambda: not calendar.reading, timeout=20000)
     return calendar
 
 
@@ -341,6 +343,7 @@ def test_a_full_review_with_two_decisions_recorded_through_the_form_shows_everyw
     assert not any("booked" in title for title in on_the_day)
 
     # The main window read the caseload again: the next review is now the second one.
+    qtbot.waitUntil(lambda: not window.reading, timeout=20000)
     next_deadline = window.rows()[0].next_deadline
     assert next_deadline is not None and next_deadline > TODAY
 
@@ -443,11 +446,12 @@ def test_a_child_no_longer_on_the_caseload_is_said_in_words(
 def test_a_change_elsewhere_is_read_again_when_the_caseload_is_refreshed(
     tess_record: tuple[MainWindow, ChildRecords, ChildRecordWindow, uuid.UUID],
     store: CaseloadStore,
+    refreshed: Callable[[MainWindow], None],
 ) -> None:
     window, _records, record, child = tess_record
     with store.session() as session:
         session.add(Person(child_id=child, role="advocate", name="Ali Advocate"))
-    window.refresh()
+    refreshed(window)
     assert record.people_box.value_of("Advocate") == "Ali Advocate"
 
 

@@ -130,6 +130,7 @@ def window(qtbot: QtBot, store: CaseloadStore, tmp_path: Path) -> Iterator[MainW
     qtbot.addWidget(shown)
     shown.show()
     qtbot.waitExposed(shown)
+    qtbot.waitUntil(lambda: not shown.reading, timeout=20000)
     yield shown
 
 

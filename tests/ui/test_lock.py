@@ -81,6 +81,7 @@ def open_window(qtbot: QtBot, store: CaseloadStore, tmp_path: Path) -> MainWindo
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: not window.reading, timeout=20000)
     return window
 
 
@@ -479,11 +480,13 @@ def test_it_locks_after_the_minutes_set_without_use(
 def test_a_changed_setting_is_used_from_the_next_refresh(
     qtbot: QtBot, window: MainWindow, encrypted_store: CaseloadStore
 ) -> None:
+    # The window reads the caseload off the GUI thread: wait for what it read.
     clocks = FakeTime()
     lock = locked_app(qtbot, window, monotonic=clocks.monotonic, wall=clocks.wall)
     with encrypted_store.session() as session:
         update_settings(session, lock_after_minutes=2)
-    window.refresh()
+    with qtbot.waitSignal(window.caseload_refreshed, timeout=20000):
+        window.refresh()
     assert lock.lock_after == dt.timedelta(minutes=2)
     pass_time(lock, clocks, 125)
     assert lock.is_locked

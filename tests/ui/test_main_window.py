@@ -26,13 +26,16 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
+from sqlmodel import col, select
 
 from iro_desk.clock import FixedClock
 from iro_desk.demo import build_demo
 from iro_desk.errors import IroDeskError, ValidationError
+from iro_desk.models import Child
 from iro_desk.overview import ChildRow
 from iro_desk.store import CaseloadStore
 from iro_desk.ui import errors as ui_errors
+from iro_desk.ui import main_window as main_window_module
 from iro_desk.ui.app import create_main_window
 from iro_desk.ui.caseload_model import ROW_ROLE, ChildFilterProxy, ChildTableModel, Column
 from iro_desk.ui.first_run import NewCaseloadDialog
@@ -73,11 +76,17 @@ def state(tmp_path: Path) -> QSettings:
 
 
 @pytest.fixture
-def window(qtbot: QtBot, demo_store: CaseloadStore, state: QSettings) -> Iterator[MainWindow]:
+def window(
+    qtbot: QtBot,
+    demo_store: CaseloadStore,
+    state: QSettings,
+    wait_read: Callable[[MainWindow], None],
+) -> Iterator[MainWindow]:
     shown = create_main_window(demo_store, clock=FixedClock(TODAY), state=state)
     qtbot.addWidget(shown)
     shown.show()
     qtbot.waitExposed(shown)
+    wait_read(shown)
     # The calendar is the home screen; these tests are about the caseload list.
     shown.show_view(shown.caseload_view)
     yield shown
@@ -257,10 +266,12 @@ def test_find_child_is_ctrl_f_and_puts_the_cursor_in_the_filter(window: MainWind
     assert window.focusWidget() is window.filter_edit
 
 
-def test_refresh_keeps_the_selected_child(qtbot: QtBot, window: MainWindow) -> None:
+def test_refresh_keeps_the_selected_child(
+    qtbot: QtBot, window: MainWindow, refreshed: Callable[[MainWindow], None]
+) -> None:
     child = window.proxy.child_at(7)
     assert window.select_child(child.child_uuid)
-    window.refresh()
+    refreshed(window)
     assert window.current_child() == child.child_uuid
     assert window.child_pane.name_label.text() == child.display_name
 
@@ -359,23 +370,27 @@ def test_opening_a_file_that_is_not_a_caseload_explains_and_keeps_the_current_on
 
 
 def test_opening_another_caseload_shows_its_children(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, wait_read: Callable[[MainWindow], None]
 ) -> None:
     other_path = tmp_path / "other.irodesk"
     with CaseloadStore.create(other_path) as other:
         build_demo(other, children=3, years=1, seed=2, today=TODAY)
     with qtbot.waitSignal(window.caseload_opened, timeout=2000):
         assert window.open_caseload(other_path)
+    # While the new file is read, nothing of the previous caseload is in sight.
+    assert window.count_label.text() == "0 children"
+    wait_read(window)
     assert window.count_label.text() == "3 children"
     assert window.store.path == other_path
     assert "other.irodesk" in window.windowTitle()
 
 
 def test_an_empty_caseload_says_there_are_no_children(
-    qtbot: QtBot, store: CaseloadStore, state: QSettings
+    qtbot: QtBot, store: CaseloadStore, state: QSettings, wait_read: Callable[[MainWindow], None]
 ) -> None:
     empty = create_main_window(store, clock=FixedClock(TODAY), state=state)
     qtbot.addWidget(empty)
+    wait_read(empty)
     assert empty.count_label.text() == "0 children"
     assert "no children on this caseload" in empty.child_pane.message
 
@@ -433,7 +448,10 @@ def test_an_error_written_for_people_is_shown_as_it_is(monkeypatch: pytest.Monke
 
 
 def test_file_new_makes_an_encrypted_empty_caseload_and_shows_it(
-    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    wait_read: Callable[[MainWindow], None],
 ) -> None:
     target = tmp_path / "my caseload"
     monkeypatch.setattr(
@@ -449,6 +467,7 @@ def test_file_new_makes_an_encrypted_empty_caseload_and_shows_it(
 
     monkeypatch.setattr(NewCaseloadDialog, "exec", fill_in)
     window.named_actions["new_caseload"].trigger()
+    wait_read(window)
     assert window.store.path == target.with_suffix(".irodesk")
     assert window.store.encrypted
     assert window.count_label.text() == "0 children"
@@ -469,3 +488,89 @@ def test_guarded_shows_an_error_instead_of_raising_it(
     assert ui_errors.guarded(parent, fails) is False
     assert ui_errors.guarded(parent, lambda: None) is True
     assert boxes.texts == ["That review is already recorded."]
+
+
+# -- reading off the GUI thread -------------------------------------------------------------------
+
+
+def test_refresh_returns_at_once_and_keeps_the_rows_while_reading(
+    qtbot: QtBot, window: MainWindow, wait_read: Callable[[MainWindow], None]
+) -> None:
+    before = visible_names(window)
+    window.refresh()
+    assert window.reading
+    assert visible_names(window) == before, "the old rows stay until the new ones come"
+    assert window.statusBar().currentMessage() == "Reading the caseload…"
+    assert window.table.cursor().shape() == Qt.CursorShape.BusyCursor
+    with qtbot.waitSignal(window.caseload_refreshed, timeout=20000):
+        pass
+    assert not window.reading
+    assert window.statusBar().currentMessage() == ""
+    assert window.table.cursor().shape() != Qt.CursorShape.BusyCursor
+    wait_read(window)
+
+
+def test_only_the_newest_read_is_applied(
+    qtbot: QtBot, window: MainWindow, wait_read: Callable[[MainWindow], None]
+) -> None:
+    applied: list[int] = []
+    window.caseload_refreshed.connect(lambda: applied.append(1))
+    window.refresh()
+    window.refresh()
+    window.refresh()
+    wait_read(window)
+    qtbot.wait(50)
+    assert applied == [1], "older reads overtaken by a newer one are dropped"
+
+
+def test_a_change_and_a_refresh_show_the_new_state_in_the_list_and_the_schedule(
+    window: MainWindow, demo_store: CaseloadStore, refreshed: Callable[[MainWindow], None]
+) -> None:
+    schedule = window.due_schedule()
+    assert schedule is not None and schedule.store is window.store
+    with demo_store.session() as session:
+        first = session.exec(select(Child).order_by(col(Child.child_ref))).first()
+        assert first is not None
+        first.preferred_name = "Zebedee"
+        child_uuid = first.id
+    window.refresh()
+    assert window.due_schedule() is None, "no stale schedule is offered while reading"
+    refreshed(window)
+    row = next(r for r in window.rows() if r.child_uuid == child_uuid)
+    assert row.display_name.startswith("Zebedee")
+    schedule = window.due_schedule()
+    assert schedule is not None
+    names = {item.child_name for item in schedule.items if item.child_uuid == child_uuid}
+    assert names and all(name.startswith("Zebedee") for name in names)
+
+
+def test_an_error_while_reading_is_shown_and_the_list_kept(
+    qtbot: QtBot,
+    window: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
+    wait_read: Callable[[MainWindow], None],
+) -> None:
+    boxes = MessageBoxes(monkeypatch)
+    before = visible_names(window)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise IroDeskError("The caseload could not be read just now.")
+
+    monkeypatch.setattr(main_window_module, "read_caseload", broken)
+    window.refresh()
+    wait_read(window)
+    assert boxes.texts == ["The caseload could not be read just now."]
+    assert visible_names(window) == before
+
+
+def test_closing_the_window_while_reading_is_safe(
+    qtbot: QtBot, demo_store: CaseloadStore, state: QSettings
+) -> None:
+    shown = create_main_window(demo_store, clock=FixedClock(TODAY), state=state)
+    qtbot.addWidget(shown)
+    applied: list[int] = []
+    shown.caseload_refreshed.connect(lambda: applied.append(1))
+    shown.refresh()
+    shown.close()
+    qtbot.wait(100)
+    assert applied == [], "nothing read before closing is applied afterwards"

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-from sqlmodel import select
+from sqlmodel import col, select
 
 from iro_desk.backups import list_backups, make_backup
 from iro_desk.clock import FixedClock
@@ -48,6 +48,7 @@ def window(qtbot: QtBot, demo_store: CaseloadStore, tmp_path: Path) -> Iterator[
     qtbot.addWidget(shown)
     shown.show()
     qtbot.waitExposed(shown)
+    qtbot.waitUntil(lambda: not shown.reading, timeout=20000)
     yield shown
 
 
@@ -172,7 +173,8 @@ def test_restore_from_backup_brings_back_the_backup_and_keeps_the_current_file_a
     with demo_store.session() as session:
         session.add(Child(child_ref="DEMO-9999", first_name="Added", last_name="Later",
                           dob=dt.date(2015, 1, 1)))
-    window.refresh()
+    with qtbot.waitSignal(window.caseload_refreshed, timeout=20000):
+        window.refresh()
     assert "DEMO-9999" in _children(window.store)
 
     def choose_newest(dialog: RestoreDialog) -> int:
@@ -185,6 +187,7 @@ def test_restore_from_backup_brings_back_the_backup_and_keeps_the_current_file_a
     monkeypatch.setattr(RestoreDialog, "exec", choose_newest)
     monkeypatch.setattr(restore_dialog, "ask_yes_no", lambda *_a, **_k: True)
     window.named_actions["restore_backup"].trigger()
+    qtbot.waitUntil(lambda: not window.reading, timeout=20000)
     assert window.store.path == path
     assert _children(window.store) == before
     assert window.model.rowCount() == len(before)
@@ -279,17 +282,39 @@ def test_the_app_window_locks_from_the_file_menu(qtbot: QtBot, window: MainWindo
 
 
 def test_a_tab_out_of_sight_is_read_again_when_it_is_shown(
-    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calendar = window.workspace.calendar
     calls: list[str] = []
     real_refresh = calendar.refresh
     monkeypatch.setattr(calendar, "refresh", lambda: (calls.append("read"), real_refresh()))
     window.named_actions["show_caseload"].trigger()
-    window.refresh()
-    window.refresh()
+    for _ in range(2):
+        with qtbot.waitSignal(window.caseload_refreshed, timeout=20000):
+            window.refresh()
     assert calls == []
     window.named_actions["show_calendar_view"].trigger()
     assert calls == ["read"]
-    window.refresh()  # shown: read at once
+    with qtbot.waitSignal(window.caseload_refreshed, timeout=20000):
+        window.refresh()  # shown: read at once
     assert calls == ["read", "read"]
+
+
+def test_after_a_change_and_a_refresh_the_list_and_the_calendar_show_the_new_state(
+    qtbot: QtBot, window: MainWindow, demo_store: CaseloadStore
+) -> None:
+    calendar = window.workspace.calendar
+    window.show_view(calendar)
+    with demo_store.session() as session:
+        child = session.exec(select(Child).where(col(Child.deleted_at).is_(None))).first()
+        assert child is not None
+        child.preferred_name = "Zebedee"
+        child_uuid = child.id
+    with qtbot.waitSignal(window.caseload_refreshed, timeout=20000):
+        window.refresh()
+    row = next(r for r in window.rows() if r.child_uuid == child_uuid)
+    assert row.display_name.startswith("Zebedee")
+    names = {e.child_name for e in calendar._entries if e.child_uuid == child_uuid}
+    assert names and all(name.startswith("Zebedee") for name in names)
+    assert window.due_schedule() is not None
+    assert calendar._items == list(window.due_schedule().items), "one schedule, read once"
