@@ -191,6 +191,8 @@ class TableSection(QGroupBox):
         self.key = key
         self.model = ReportTableModel(parent=self)
         self.view = QTableView()
+        # Named now (while the figures are counted), then by the table's title.
+        self.view.setAccessibleName(f"{key.replace('_', ' ').capitalize()} (counting…)")
         self.view.setModel(self.model)
         self.view.verticalHeader().hide()
         self.view.setWordWrap(True)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from iro_desk.backups import ensure_daily_backup
@@ -36,29 +36,44 @@ log = logging.getLogger(__name__)
 
 
 class StoreBoundView(QWidget):
-    """A tab whose content is made for one caseload and made again when another is opened."""
+    """A tab whose content is made for one caseload, when first shown, and made again when
+    another caseload is opened (so tabs never seen cost nothing at start-up)."""
 
-    def __init__(self, name: str, factory: Callable[[CaseloadStore], QWidget],
+    def __init__(self, name: str, title: str, factory: Callable[[CaseloadStore], QWidget],
                  store: CaseloadStore) -> None:
-        """Hold ``factory(store)``; ``rebuild`` replaces it for another caseload."""
+        """Make ``factory(store)`` when the tab is first shown; ``rebuild`` for another file."""
         super().__init__()
         self.setObjectName(name)
+        self.setAccessibleName(title)
         self._factory = factory
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.inner: QWidget | None = None
-        self.rebuild(store)
+        self._store = store
 
     def rebuild(self, store: CaseloadStore) -> None:
-        """Drop the view of the previous caseload and make one of ``store``."""
+        """Drop the view of the previous caseload; the new one is made when next shown."""
+        self._store = store
         if self.inner is not None:
             self._layout.removeWidget(self.inner)
             self.inner.hide()
             self.inner.deleteLater()
-        self.inner = self._factory(store)
-        self.setAccessibleName(self.inner.accessibleName())
-        self._layout.addWidget(self.inner)
-        self.setFocusProxy(self.inner)
+            self.inner = None
+        if self.isVisible():
+            self.build()
+
+    def build(self) -> QWidget:
+        """The view of the current caseload, made now if it is not made yet."""
+        if self.inner is None:
+            self.inner = self._factory(self._store)
+            self._layout.addWidget(self.inner)
+            self.setFocusProxy(self.inner)
+        return self.inner
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Make the view the first time the tab is shown."""
+        self.build()
+        super().showEvent(event)
 
 
 def _insert_before(menu: Any, before: QAction | None, actions: list[QAction | None]) -> None:
@@ -143,8 +158,9 @@ class Workspace:
         def figures(store: CaseloadStore) -> QWidget:
             return FiguresWindow(store, clock=window.clock)
 
-        self.challenges = StoreBoundView("challenges_view", challenges, window.store)
-        self.figures = StoreBoundView("figures_view", figures, window.store)
+        self.challenges = StoreBoundView("challenges_view", "Challenges", challenges,
+                                         window.store)
+        self.figures = StoreBoundView("figures_view", "Figures", figures, window.store)
         window.add_view("C&hallenges", self.challenges)
         window.add_view("F&igures", self.figures)
         window.caseload_refreshed.connect(lambda: self._refresh_when_seen(self.challenges))

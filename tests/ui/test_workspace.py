@@ -67,7 +67,12 @@ def test_the_calendar_is_the_home_screen_beside_the_other_tabs(window: MainWindo
     assert _tab_titles(window) == ["Calendar", "Caseload", "Challenges", "Figures"]
     assert isinstance(window.views.currentWidget(), CalendarView)
     assert window.views.tabBar().isVisible()
+    # The other tabs are made when first shown: nothing of them is read at start-up.
+    assert window.workspace.challenges.inner is None
+    assert window.workspace.figures.inner is None
+    window.named_actions["show_challenges_view"].trigger()
     assert isinstance(window.workspace.challenges.inner, ChallengesWindow)
+    window.named_actions["show_figures_view"].trigger()
     assert isinstance(window.workspace.figures.inner, FiguresWindow)
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["&File", "&View", "&Child", "Ca&lendar", "S&ync", "&Help"]
