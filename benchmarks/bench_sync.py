@@ -21,10 +21,6 @@ schema version) under $IRO_DESK_BENCH_CACHE or the system temp folder. Run:
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import hashlib
-import inspect
 import os
 import random
 import shutil
@@ -37,17 +33,13 @@ from typing import Any
 
 from sqlmodel import select
 
-from iro_desk import demo
+from benchmarks.bench_due import demo_caseload
 from iro_desk.models import CareEpisode, Child, Decision, Person, Review, Visit
 from iro_desk.settings import load_settings, update_settings
-from iro_desk.store import SCHEMA_VERSION, CaseloadStore
+from iro_desk.store import CaseloadStore
 from iro_desk.sync.engine import SyncReport, sync_caseload
 from iro_desk.sync.share import GENERATIONS_DIR, PAYLOAD_NAME, SHARE_DIR_NAME
 
-CHILDREN = 2250
-YEARS = 10
-SEED = 1
-TODAY = dt.date(2027, 1, 4)
 GOAL = 3.0
 RUNS = 3
 CHANGED = 0.01
@@ -60,33 +52,6 @@ EDITED = {
     Decision: "note",
     Visit: "follow_up",
 }
-
-
-def cache_dir() -> Path:
-    """Where the built caseload is kept between runs."""
-    folder = os.environ.get("IRO_DESK_BENCH_CACHE")
-    return Path(folder) if folder else Path(tempfile.gettempdir()) / "iro-desk-bench"
-
-
-def demo_caseload() -> Path:
-    """The benchmark caseload file, built now if no cached one matches the demo and schema."""
-    stamp = hashlib.sha256(inspect.getsource(demo).encode("utf-8")).hexdigest()[:12]
-    name = f"demo-{CHILDREN}x{YEARS}-seed{SEED}-{TODAY}-v{SCHEMA_VERSION}-{stamp}.irodesk"
-    path = cache_dir() / name
-    if path.exists():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    print(f"Building the benchmark caseload ({CHILDREN} children, {YEARS} years)...", flush=True)
-    started = time.perf_counter()
-    with CaseloadStore.create(partial, actor="benchmark") as store:
-        demo.build_demo(store, children=CHILDREN, years=YEARS, seed=SEED, today=TODAY)
-    os.replace(partial, path)
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            Path(f"{partial}{suffix}").unlink()
-    print(f"  built in {time.perf_counter() - started:.1f} s: {path}", flush=True)
-    return path
 
 
 def _laptop(path: Path, source: Path, share: Path, actor: str) -> CaseloadStore:
