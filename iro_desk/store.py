@@ -11,7 +11,8 @@ raw key, so each new connection costs no key derivation.
 
 Opening checks the application id, the version and the file's integrity on a
 read-only connection before anything is written; a file that is not ours, newer than this app,
-or damaged is refused with a message and left exactly as it was.
+or damaged is refused with a message and left exactly as it was. The full integrity check
+(every page) is skipped only when the file is exactly as this laptop last knew it whole.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 import sqlcipher3
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.dialects import sqlite as sqlite_dialect
@@ -38,8 +41,10 @@ from sqlmodel import SQLModel
 
 from iro_desk.clock import utcnow
 from iro_desk.errors import CaseloadFileError, DamagedCaseloadError, IroDeskError
+from iro_desk.files import atomic_write_bytes
 from iro_desk.history import CaseloadSession
 from iro_desk.models import RECORD_TABLES
+from iro_desk.paths import APP_DIR_NAME
 
 APPLICATION_ID = 0x49524F44  # "IROD": marks an SQLite file as an IRO Desk caseload.
 SCHEMA_VERSION = 2
@@ -198,10 +203,81 @@ class FileCheck:
     schema_version: int
 
 
-def check_file(path: Path, key: FileKey | None = None) -> FileCheck:
+# --- Remembering that a caseload was whole -------------------------------------------------
+#
+# ``PRAGMA quick_check`` reads (and, in an encrypted file, decrypts) every page: most of the
+# time it takes to open a caseload. When this laptop last saw the file whole, either checked
+# or closed cleanly by IRO Desk, and the file is exactly as it was then (same inode, size,
+# modification time, first and last pages, and no write-ahead log or journal left beside it),
+# the full check is not run again. Any change to the file, a crash that left a log, a file cut
+# short or restored over it, means a full check at the next opening. The cheap checks (header,
+# key, application id, schema version) always run, and SQLCipher checks every page's HMAC
+# whenever it is read, so a page damaged in an encrypted file still fails loudly.
+
+_SAMPLE_BYTES = 4096
+
+
+def _check_record_path(path: Path) -> Path:
+    """This laptop's record of the last time ``path`` was known to be whole."""
+    name = hashlib.sha256(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:32]
+    state = Path(platformdirs.user_state_dir(APP_DIR_NAME, appauthor=False))
+    return state / "checked-caseloads" / f"{name}.json"
+
+
+def _file_fingerprint(path: Path) -> dict[str, Any] | None:
+    """What identifies the file as it is now; None while a log or journal is beside it."""
+    path = Path(path)
+    for suffix in ("-wal", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.with_name(path.name + suffix).stat().st_size:
+                return None
+    try:
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            first = handle.read(_SAMPLE_BYTES)
+            handle.seek(max(info.st_size - _SAMPLE_BYTES, 0))
+            last = handle.read(_SAMPLE_BYTES)
+    except OSError:
+        return None
+    return {
+        "path": str(path.resolve()),
+        "device": info.st_dev,
+        "inode": info.st_ino,
+        "size": info.st_size,
+        "mtime_ns": info.st_mtime_ns,
+        "pages_sha256": hashlib.sha256(first + last).hexdigest(),
+    }
+
+
+def remember_file_is_whole(path: Path) -> None:
+    """Note that ``path``, as it is now, is whole (checked, or closed cleanly by this app)."""
+    fingerprint = _file_fingerprint(path)
+    if fingerprint is None:
+        return
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(
+            _check_record_path(path), json.dumps(fingerprint).encode("utf-8"), private=True
+        )
+
+
+def _known_whole(path: Path) -> bool:
+    try:
+        recorded = json.loads(_check_record_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    fingerprint = _file_fingerprint(path)
+    return fingerprint is not None and recorded == fingerprint
+
+
+def check_file(
+    path: Path, key: FileKey | None = None, *, trust_unchanged: bool = False
+) -> FileCheck:
     """Check that ``path`` is an IRO Desk caseload this app can open, without changing it.
 
     An encrypted file needs its ``key``; without one the error is ``PassphraseRequiredError``.
+    With ``trust_unchanged`` (the laptop's own caseload being opened) ``PRAGMA quick_check`` is
+    skipped when the file is exactly as this laptop last knew it whole, and a file that passes
+    it is remembered; files from elsewhere (the share, backups, copies) are always checked.
     """
     path = Path(path)
     if not path.exists():
@@ -256,12 +332,16 @@ def check_file(path: Path, key: FileKey | None = None) -> FileCheck:
             )
         if version < 1:
             raise CaseloadFileError(f"{path.name} has no caseload format version; not opened.")
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
-        if problems != ["ok"]:
-            raise DamagedCaseloadError(
-                f"{path.name} is damaged ({problems[0]}). It has been left as it is; restore "
-                "the latest good backup."
-            )
+        _refuse_cut_short(conn, path)
+        if not (trust_unchanged and _known_whole(path)):
+            problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+            if problems != ["ok"]:
+                raise DamagedCaseloadError(
+                    f"{path.name} is damaged ({problems[0]}). It has been left as it is; "
+                    "restore the latest good backup."
+                )
+            if trust_unchanged:
+                remember_file_is_whole(path)
     except DB_ERRORS as exc:
         raise DamagedCaseloadError(
             f"{path.name} is damaged or is not a caseload file ({exc}). It has been left as it "
@@ -270,6 +350,22 @@ def check_file(path: Path, key: FileKey | None = None) -> FileCheck:
     finally:
         conn.close()
     return FileCheck(path=path, schema_version=version)
+
+
+def _refuse_cut_short(conn: Any, path: Path) -> None:
+    """A file that is not whole pages, or shorter than its header says, was cut short."""
+    page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    size = path.stat().st_size
+    log = path.with_name(path.name + "-wal")
+    log_size = log.stat().st_size if log.exists() else 0
+    # With a write-ahead log the database may have grown into the log; without one the file
+    # holds every page.
+    if size % page_size or (not log_size and pages * page_size > size):
+        raise DamagedCaseloadError(
+            f"{path.name} is damaged: it is cut short ({size:,} bytes). It has been left as "
+            "it is; restore the latest good backup."
+        )
 
 
 def _key_opens_a_backup_of(path: Path, key: FileKey | None) -> bool:
@@ -509,6 +605,8 @@ class CaseloadStore:
         )
         event.listen(self.engine, "begin", self._begin)
         self.migration_backup: Path | None = None
+        # Set for the laptop's own caseload (open, open_with_key): a clean close is remembered.
+        self.remember_when_closed = False
 
     @property
     def encrypted(self) -> bool:
@@ -542,19 +640,21 @@ class CaseloadStore:
             passphrase = passphrase or passphrase_from_environment()
             if passphrase:
                 key = FileKey.for_file(path, passphrase)
-        found = check_file(path, key)
+        found = check_file(path, key, trust_unchanged=True)
         backup = _migrate(path, found.schema_version, key)
         store = cls(path, actor=actor, key=key)
         store.migration_backup = backup
+        store.remember_when_closed = True
         return store
 
     @classmethod
     def open_with_key(cls, path: Path, key: FileKey | None, *, actor: str = "") -> CaseloadStore:
         """Open ``path`` with a key already derived (e.g. to open a restored backup)."""
         path = Path(path)
-        found = check_file(path, key)
+        found = check_file(path, key, trust_unchanged=True)
         store = cls(path, actor=actor, key=key)
         store.migration_backup = _migrate(path, found.schema_version, key)
+        store.remember_when_closed = True
         return store
 
     @classmethod
@@ -628,14 +728,16 @@ class CaseloadStore:
         event.listen(self.engine, "begin", self._begin)
 
     def close(self) -> None:
-        """Close every connection; the file is left checkpointed."""
+        """Close every connection; the file is left checkpointed (and remembered as whole)."""
         self.engine.dispose()
         with contextlib.suppress(*DB_ERRORS):
             conn = self._connect()
             try:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             finally:
                 conn.close()
+            if not busy and self.remember_when_closed:
+                remember_file_is_whole(self.path)
 
     def __enter__(self) -> CaseloadStore:
         """Use the store in a ``with`` block."""

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 import iro_desk.store as store_module
-from iro_desk.errors import DamagedCaseloadError
+from iro_desk.errors import CaseloadFileError, DamagedCaseloadError
 from iro_desk.models import Child
 from iro_desk.store import (
     CaseloadStore,
@@ -204,3 +204,39 @@ def test_a_cut_short_encrypted_file_is_called_damaged_when_its_backups_open(
     with pytest.raises(WrongPassphraseError):
         CaseloadStore.open(path, passphrase="not the passphrase at all")
     assert path.read_bytes() == data[: len(data) // 2]
+
+
+@pytest.mark.parametrize(
+    "cut", [1, 4096, "half"], ids=["one byte", "one page", "half the file"]
+)
+def test_an_encrypted_caseload_cut_short_after_it_was_known_whole_is_refused(
+    tmp_path: Path, cut: int | str
+) -> None:
+    path = tmp_path / "cut.irodesk"
+    with CaseloadStore.create(path, passphrase=PASSPHRASE) as made:
+        _add_children(made, 200)
+    with CaseloadStore.open(path, passphrase=PASSPHRASE) as opened:  # checked in full
+        assert len(_child_refs(opened)) == 200
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2 if cut == "half" else len(data) - int(cut)])
+    short = path.read_bytes()
+    with pytest.raises(CaseloadFileError, match="damaged|does not open"):
+        CaseloadStore.open(path, passphrase=PASSPHRASE)
+    assert path.read_bytes() == short
+
+
+def test_an_encrypted_caseload_unchanged_since_it_was_closed_opens_without_a_full_check(
+    encrypted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    CaseloadStore.open(encrypted, passphrase=PASSPHRASE).close()
+    checked: list[bool] = []
+    real = store_module._known_whole
+
+    def spy(path: Path) -> bool:
+        checked.append(real(path))
+        return checked[-1]
+
+    monkeypatch.setattr(store_module, "_known_whole", spy)
+    with CaseloadStore.open(encrypted, passphrase=PASSPHRASE) as opened:
+        assert len(_child_refs(opened)) == 3
+    assert checked == [True]

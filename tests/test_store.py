@@ -212,3 +212,86 @@ def test_a_version_1_caseload_is_upgraded_with_a_backup_and_nothing_lost(tmp_pat
     assert check_file(copy).schema_version == SCHEMA_VERSION == 2
     backups = list(backup_folder(copy).glob("*before-migration-v1*"))
     assert len(backups) == 1 and check_file(backups[0]).schema_version == 1
+
+
+def _quick_checks_when_opening(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Open and close the caseload at ``path``; how many times was every page checked?"""
+    import iro_desk.store as store_module
+
+    statements: list[str] = []
+    real_connect = store_module.connect_file
+
+    def traced(*args: object, **kwargs: object) -> object:
+        conn = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(store_module, "connect_file", traced)
+    CaseloadStore.open(path).close()
+    monkeypatch.setattr(store_module, "connect_file", real_connect)
+    return sum("quick_check" in statement for statement in statements)
+
+
+def test_a_caseload_unchanged_since_it_was_last_whole_is_not_read_through_again(
+    store: CaseloadStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store.session() as session:
+        session.add_all(_child(f"DEMO-{n:04d}") for n in range(50))
+    store.close()
+    assert _quick_checks_when_opening(store.path, monkeypatch) == 1  # never checked here yet
+    assert _quick_checks_when_opening(store.path, monkeypatch) == 0  # checked, unchanged
+    with CaseloadStore.open(store.path) as reopened, reopened.session() as session:
+        session.add(_child("DEMO-9999"))
+    assert _quick_checks_when_opening(store.path, monkeypatch) == 0  # closed cleanly here
+
+
+def test_a_caseload_damaged_behind_the_apps_back_is_checked_in_full_and_refused(
+    store: CaseloadStore,
+) -> None:
+    with store.session() as session:
+        session.add_all(_child(f"DEMO-{n:04d}") for n in range(300))
+    store.close()
+    CaseloadStore.open(store.path).close()  # checked in full, remembered as whole
+    data = bytearray(store.path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)  # same size, one page damaged
+    store.path.write_bytes(bytes(data))
+    with pytest.raises(CaseloadFileError, match="damaged"):
+        CaseloadStore.open(store.path)
+    assert store.path.read_bytes() == data
+
+
+def test_a_crash_that_left_a_log_means_a_full_check(
+    store: CaseloadStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.close()
+    CaseloadStore.open(store.path).close()
+    writer = sqlite3.connect(store.path)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("CREATE TABLE left_in_the_log (x)")  # a transaction left in the log
+    writer.commit()
+    log = store.path.with_name(store.path.name + "-wal")
+    assert log.stat().st_size > 0
+    assert _quick_checks_when_opening(store.path, monkeypatch) == 1
+    writer.close()
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [1, 4096, 3 * 4096, "half"],
+    ids=["one byte", "one page", "three pages", "half the file"],
+)
+def test_a_caseload_cut_short_after_it_was_known_whole_is_still_refused(
+    store: CaseloadStore, cut: int | str
+) -> None:
+    with store.session() as session:
+        session.add_all(_child(f"DEMO-{n:04d}") for n in range(300))
+    store.close()
+    CaseloadStore.open(store.path).close()  # checked in full, remembered as whole
+    data = store.path.read_bytes()
+    store.path.write_bytes(data[: len(data) // 2 if cut == "half" else len(data) - int(cut)])
+    short = store.path.read_bytes()
+    with pytest.raises(CaseloadFileError, match="damaged|cut short"):
+        CaseloadStore.open(store.path)
+    assert store.path.read_bytes() == short
