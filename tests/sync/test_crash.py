@@ -155,7 +155,7 @@ def _sync_process(machine: Laptop) -> subprocess.Popen[bytes]:
     )
 
 
-def _kill_loop(laptop: LaptopFactory, share: Path, tmp_path: Path, rounds: int) -> None:
+def _kill_loop(laptop: LaptopFactory, share: Path, tmp_path: Path, rounds: int) -> int:
     a = laptop("a", demo=True)
     a.sync()
     b = laptop("b")
@@ -206,16 +206,19 @@ def _kill_loop(laptop: LaptopFactory, share: Path, tmp_path: Path, rounds: int) 
         assert set(mine) | set(theirs) <= machine.ids(Visit)
     with CaseloadStore.open(a.store.path) as reopened, reopened.session() as session:
         assert session.get(Child, a.child("DEMO-0001").id) is not None
+    return len(mine)
 
 
 def test_killing_sync_at_random_moments_loses_nothing(
     laptop: LaptopFactory, share: Path, tmp_path: Path
 ) -> None:
-    _kill_loop(laptop, share, tmp_path, rounds=5)
+    kept = _kill_loop(laptop, share, tmp_path, rounds=5)
+    assert kept == 5, "every round's committed visit is kept on both laptops"
 
 
 @pytest.mark.slow
 def test_killing_sync_fifty_times_loses_nothing(
     laptop: LaptopFactory, share: Path, tmp_path: Path
 ) -> None:
-    _kill_loop(laptop, share, tmp_path, rounds=50)
+    kept = _kill_loop(laptop, share, tmp_path, rounds=50)
+    assert kept == 50, "every round's committed visit is kept on both laptops"
