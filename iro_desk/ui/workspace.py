@@ -18,8 +18,8 @@ from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from iro_desk.backups import ensure_daily_backup
-from iro_desk.errors import IroDeskError
 from iro_desk.store import CaseloadStore
+from iro_desk.ui.background import BackgroundReader
 from iro_desk.ui.calendar_view import CalendarView
 from iro_desk.ui.challenges_window import ChallengesWindow
 from iro_desk.ui.errors import show_error
@@ -103,6 +103,9 @@ class Workspace:
         self._install_child_actions()
         self._install_help()
         window.caseload_opened.connect(self._caseload_opened)
+        self.backups = BackgroundReader(window)
+        self.backups.finished.connect(self._backup_made)
+        self.backups.failed.connect(self._backup_failed)
         self.daily_backup(window.store)
 
     # -- tabs -----------------------------------------------------------------------------
@@ -242,15 +245,20 @@ class Workspace:
             dialog.deleteLater()
 
     def daily_backup(self, store: CaseloadStore) -> None:
-        """Make today's backup of ``store`` if it has none; a failure is shown, never fatal."""
-        try:
-            made = ensure_daily_backup(store, self.window.clock.now())
-        except (IroDeskError, OSError) as exc:
-            log.exception("daily backup failed")
-            self.window.statusBar().showMessage(f"Today's backup could not be made: {exc}", 20000)
-            return
+        """Make today's backup of ``store`` off the GUI thread, if it has none yet.
+
+        A failure is shown in the status bar, never fatal; ``backups.busy`` says while it runs.
+        """
+        now = self.window.clock.now()
+        self.backups.start(lambda: ensure_daily_backup(store, now))
+
+    def _backup_made(self, made: object) -> None:
         if made is not None:
             log.info("daily backup written to %s", made)
+
+    def _backup_failed(self, exc: BaseException) -> None:
+        log.error("daily backup failed: %s", exc)
+        self.window.statusBar().showMessage(f"Today's backup could not be made: {exc}", 20000)
 
     # -- child ----------------------------------------------------------------------------
     def _install_child_actions(self) -> None:

@@ -49,6 +49,8 @@ def window(qtbot: QtBot, demo_store: CaseloadStore, tmp_path: Path) -> Iterator[
     shown.show()
     qtbot.waitExposed(shown)
     qtbot.waitUntil(lambda: not shown.reading, timeout=20000)
+    # Today's backup is made off the GUI thread at opening.
+    qtbot.waitUntil(lambda: not shown.workspace.backups.busy, timeout=20000)
     yield shown
 
 
@@ -104,12 +106,13 @@ def test_a_child_opened_from_the_calendar_is_selected_in_the_caseload(
 
 
 def test_opening_the_app_makes_todays_backup_once(
-    window: MainWindow, demo_store: CaseloadStore
+    qtbot: QtBot, window: MainWindow, demo_store: CaseloadStore
 ) -> None:
     daily = [b for b in list_backups(demo_store.path) if b.reason == "daily"]
     assert len(daily) == 1
     assert daily[0].children == 8
     window.workspace.daily_backup(demo_store)
+    qtbot.waitUntil(lambda: not window.workspace.backups.busy)
     assert len([b for b in list_backups(demo_store.path) if b.reason == "daily"]) == 1
 
 
@@ -323,3 +326,15 @@ def test_after_a_change_and_a_refresh_the_list_and_the_calendar_show_the_new_sta
     assert names and all(name.startswith("Zebedee") for name in names)
     assert window.due_schedule() is not None
     assert calendar._items == list(window.due_schedule().items), "one schedule, read once"
+
+
+def test_a_backup_that_cannot_be_made_is_said_in_the_status_bar(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*_args: object) -> None:
+        raise OSError("the disk is full")
+
+    monkeypatch.setattr("iro_desk.ui.workspace.ensure_daily_backup", fail)
+    window.workspace.daily_backup(window.store)
+    qtbot.waitUntil(lambda: "could not be made" in window.statusBar().currentMessage())
+    assert "the disk is full" in window.statusBar().currentMessage()
