@@ -50,7 +50,7 @@ import json
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,6 +178,10 @@ class SyncReport:
 
 class SyncNeedsConfirmationError(IroDeskError):
     """The sync would make a big change; nothing was done. Run again with confirmation."""
+
+
+class SyncCancelledError(IroDeskError):
+    """The IRO stopped the sync before anything was written, here or on the share."""
 
 
 class _RestartError(Exception):
@@ -568,9 +572,11 @@ class _Attempt:
         confirm: bool,
         work: Path,
         force_full: bool,
+        cancelled: Callable[[], bool] | None = None,
     ) -> None:
         self.store = store
         self.share = share
+        self.cancelled = cancelled or (lambda: False)
         self.settings = settings
         self.scope = settings.sync_scope
         self.identity = settings.my_iro_identity.strip().lower()
@@ -585,6 +591,15 @@ class _Attempt:
         self.rewrite_full = False  # write the whole team file again (a new team key)
 
     # -- the outline -------------------------------------------------------------------------
+    def _stop_if_cancelled(self) -> None:
+        # Only asked before the merge begins: up to here nothing is written, here or on the
+        # share (the work folder is this laptop's scratch space), so stopping loses nothing.
+        if self.cancelled():
+            raise SyncCancelledError(
+                "The sync was stopped. Nothing was changed here or on the team share; sync "
+                "again when you are ready."
+            )
+
     def run(self) -> SyncReport:
         self.conn = self.store.raw_connection()
         try:
@@ -603,6 +618,7 @@ class _Attempt:
         numbers = self.share.generation_numbers()
         self.numbers = numbers
         _step("listed")
+        self._stop_if_cancelled()
         head = self.share.read_manifest(numbers[-1]) if numbers else None
         plan = self._plan(head)
         # Normally only records noted as written since the last sync are compared with the
@@ -617,6 +633,7 @@ class _Attempt:
         conn.execute("PRAGMA temp_store = MEMORY")
         self._prepare_team_copy(plan)
         _step("downloaded")
+        self._stop_if_cancelled()
         self.payload_path = self.work / "payload.irodesk"
         new_work_file(self.payload_path, self.work.parent / "templates")
         _work_file(conn, self.payload_path, "pay")
@@ -1841,6 +1858,7 @@ def sync_caseload(
     codec: PayloadCodec | None = None,
     lock_timeout: float = LOCK_TIMEOUT_SECONDS,
     encrypt_share: bool = False,
+    cancelled: Callable[[], bool] | None = None,
 ) -> SyncReport:
     """Sync the open caseload with the team caseload on the share; returns what happened.
 
@@ -1850,6 +1868,8 @@ def sync_caseload(
     share is encrypted with it and every file read must be; ``encrypt_share`` is the team's
     move to encryption: a share that is still plain is read once, written again encrypted, and
     its plain generations removed. ``codec`` (tests) wraps payloads instead of a team key.
+    ``cancelled`` is asked between the first steps (listing and reading the share); when it
+    says yes the sync stops with ``SyncCancelledError`` before anything is written.
     Raises ``IroDeskError`` with a message for people when the sync cannot be done; nothing is
     changed then, here or on the share.
     """
@@ -1883,7 +1903,7 @@ def sync_caseload(
             work.mkdir(parents=True, exist_ok=True)
             attempt = _Attempt(
                 store, share, settings, clock=clock, confirm=confirm, work=work,
-                force_full=force_full,
+                force_full=force_full, cancelled=cancelled,
             )
             try:
                 return attempt.run()

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,7 +47,13 @@ from PySide6.QtWidgets import (
 from iro_desk.clock import Clock
 from iro_desk.settings import load_settings
 from iro_desk.store import CaseloadStore
-from iro_desk.sync.engine import SyncItem, SyncNeedsConfirmationError, SyncReport, sync_caseload
+from iro_desk.sync.engine import (
+    SyncCancelledError,
+    SyncItem,
+    SyncNeedsConfirmationError,
+    SyncReport,
+    sync_caseload,
+)
 from iro_desk.sync.state import (
     SyncRunInfo,
     count_open_conflicts,
@@ -90,7 +97,8 @@ class _SyncSignals(QObject):
 class SyncController(QObject):
     """Runs syncs of one caseload off the GUI thread and knows the sync state.
 
-    Signals: ``started``; ``finished(report)``; ``failed(error)``; ``needs_confirmation(text)``
+    Signals: ``started``; ``finished(report)``; ``failed(error)``; ``stopped(text)`` when
+    ``cancel`` stopped it (before anything was written); ``needs_confirmation(text)``
     when the sync stopped to ask (call ``start(confirm=True)`` to go ahead); ``state_changed``
     whenever the button's text may change.
     """
@@ -99,6 +107,7 @@ class SyncController(QObject):
     finished = Signal(object)
     failed = Signal(object)
     needs_confirmation = Signal(str)
+    stopped = Signal(str)
     state_changed = Signal()
 
     def __init__(
@@ -112,6 +121,7 @@ class SyncController(QObject):
         self.last_error: BaseException | None = None
         self.last_report: SyncReport | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync")
+        self._stop = threading.Event()
         self._signals = _SyncSignals(self)
         self._signals.done.connect(self._done)
         self._signals.failed.connect(self._failed)
@@ -130,14 +140,24 @@ class SyncController(QObject):
         with self.store.session() as session:
             settings = load_settings(session)
         self.running = True
+        self._stop.clear()
         self.started.emit()
         self.state_changed.emit()
         self._executor.submit(self._work, self.store, settings, confirm)
         return True
 
+    def cancel(self) -> bool:
+        """Ask a running sync to stop; it stops before it writes anything, or finishes."""
+        if not self.running:
+            return False
+        self._stop.set()
+        return True
+
     def _work(self, store: CaseloadStore, settings: Any, confirm: bool) -> None:
         try:
-            report = sync_caseload(store, settings, confirm=confirm, clock=self.clock)
+            report = sync_caseload(
+                store, settings, confirm=confirm, clock=self.clock, cancelled=self._stop.is_set
+            )
         except Exception as exc:  # handed to the GUI thread, which shows it or logs it
             self._signals.failed.emit(exc)
         else:
@@ -155,6 +175,11 @@ class SyncController(QObject):
         if isinstance(error, SyncNeedsConfirmationError):
             self.state_changed.emit()
             self.needs_confirmation.emit(str(error))
+            return
+        if isinstance(error, SyncCancelledError):
+            self.last_error = None
+            self.stopped.emit(str(error))
+            self.state_changed.emit()
             return
         self.last_error = error
         self.failed.emit(error)
@@ -450,6 +475,7 @@ def install_sync(window: Any) -> SyncController:
         ("sync_now", "&Sync now", "Ctrl+Shift+S", lambda: controller.start()),
         ("sync_conflicts", "&Conflicts…", "Ctrl+Shift+K", lambda: _open_conflicts(window)),
         ("sync_history", "Sync &history…", "Ctrl+Shift+H", lambda: _open_history(window)),
+        ("sync_stop", "S&top the sync", "Ctrl+Shift+Period", lambda: controller.cancel()),
     ):
         action = QAction(text, window)
         action.setObjectName(name)
@@ -485,6 +511,11 @@ def install_sync(window: Any) -> SyncController:
     controller.finished.connect(finished)
     controller.needs_confirmation.connect(confirm)
     controller.failed.connect(lambda error: show_exception(window, error))
+    controller.stopped.connect(lambda text: window.statusBar().showMessage(text, 15000))
+    stop = window.named_actions.get("sync_stop")
+    if stop is not None:
+        stop.setEnabled(False)
+        controller.state_changed.connect(lambda: stop.setEnabled(controller.running))
     window.caseload_opened.connect(controller.set_store)
     return controller
 

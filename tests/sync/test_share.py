@@ -286,3 +286,32 @@ def test_a_rename_refused_for_a_moment_is_tried_again(
     a = laptop("a", demo=True)
     a.sync()
     assert refused and TeamShare(share).generation_numbers() == [1]
+
+
+# --- Stopping a sync ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop_after", [1, 2], ids=["after listing the share", "after reading it"])
+def test_a_stopped_sync_changes_nothing_here_or_on_the_share(
+    laptop: LaptopFactory, share: Path, stop_after: int
+) -> None:
+    a = laptop("a", demo=True)
+    b = laptop("b", demo=True)
+    a.sync()
+    b.sync()
+    child = a.child("DEMO-0002")
+    a.edit(Child, child.id, notes="Changed on A, not yet synced")
+    before_share, before_a, runs = _share_state(share), a.snapshot(), _history(a)
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) >= stop_after
+
+    with pytest.raises(engine.SyncCancelledError, match="Nothing was changed"):
+        a.sync(cancelled=stop)
+    assert _share_state(share) == before_share
+    assert a.snapshot() == before_a
+    assert _history(a) == runs
+    report = a.sync()  # the next sync does the job
+    assert report.went_out_count >= 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from iro_desk.demo import build_demo
 from iro_desk.models import Child
 from iro_desk.settings import load_settings, update_settings
 from iro_desk.store import CaseloadStore
-from iro_desk.sync.engine import sync_caseload
+from iro_desk.sync.engine import SyncCancelledError, sync_caseload
 from iro_desk.sync.state import open_conflicts
 from iro_desk.ui.app import create_main_window
 from iro_desk.ui.conflict_view import CHOICE_ROLE, ConflictDialog
@@ -262,4 +263,35 @@ def test_the_main_window_gets_a_sync_menu_and_toolbar_button(
         window.named_actions["sync_now"].trigger()
     qtbot.waitUntil(lambda: "Synced with the team file" in window.statusBar().currentMessage())
     assert asked == []
+    controller.shutdown()
+
+
+def test_a_running_sync_can_be_stopped_from_the_sync_menu(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    laptops: tuple[CaseloadStore, CaseloadStore],
+) -> None:
+    _a, b = laptops
+
+    def slow_sync(*_args: object, cancelled: object = None, **_kwargs: object) -> object:
+        assert callable(cancelled)
+        deadline = time.monotonic() + 20
+        while not cancelled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise SyncCancelledError("The sync was stopped. Nothing was changed.")
+
+    monkeypatch.setattr("iro_desk.ui.sync_view.sync_caseload", slow_sync)
+    state = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    window = create_main_window(b, clock=CLOCK, state=state)
+    qtbot.addWidget(window)
+    window.show()
+    controller = window.workspace.sync
+    stop = window.named_actions["sync_stop"]
+    assert not stop.isEnabled(), "nothing to stop before a sync starts"
+    window.named_actions["sync_now"].trigger()
+    assert controller.running and stop.isEnabled()
+    with qtbot.waitSignal(controller.stopped, timeout=20000):
+        stop.trigger()
+    assert not controller.running and not stop.isEnabled()
+    assert "stopped" in window.statusBar().currentMessage()
+    assert controller.last_error is None
     controller.shutdown()
