@@ -475,7 +475,7 @@ def install_sync(window: Any) -> SyncController:
         ("sync_now", "&Sync now", "Ctrl+Shift+S", lambda: controller.start()),
         ("sync_conflicts", "&Conflicts…", "Ctrl+Shift+K", lambda: _open_conflicts(window)),
         ("sync_history", "Sync &history…", "Ctrl+Shift+H", lambda: _open_history(window)),
-        ("sync_stop", "S&top the sync", "Ctrl+Shift+Period", lambda: controller.cancel()),
+        ("sync_stop", "S&top the sync", "Ctrl+Shift+X", lambda: controller.cancel()),
     ):
         action = QAction(text, window)
         action.setObjectName(name)

@@ -286,6 +286,7 @@ def test_a_running_sync_can_be_stopped_from_the_sync_menu(
     window.show()
     controller = window.workspace.sync
     stop = window.named_actions["sync_stop"]
+    assert stop.shortcut().toString() == "Ctrl+Shift+X"
     assert not stop.isEnabled(), "nothing to stop before a sync starts"
     window.named_actions["sync_now"].trigger()
     assert controller.running and stop.isEnabled()
