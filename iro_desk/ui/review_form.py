@@ -404,6 +404,27 @@ class DraftDialog(QDialog):
         if self._dirty:
             self.drafts.save(self.draft_key, self.draft_fields())
 
+    def save_buttons(self, tip: str, name: str) -> QHBoxLayout:
+        """The row under a form: the keyboard hint, Save (also Ctrl+S) and Cancel."""
+        buttons = QHBoxLayout()
+        # Shown in the normal text colour: a greyed (disabled) hint was too faint to read.
+        hint = QLabel("Ctrl+S saves · Esc closes · the text is kept as a draft as you type")
+        buttons.addWidget(hint, 1)
+        self.save_button = QPushButton("&Save")
+        self.save_button.setToolTip(tip)
+        self.save_button.setAccessibleName(name)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Close without saving")
+        for button in (self.save_button, self.cancel_button):
+            button.setAutoDefault(False)
+            buttons.addWidget(button)
+        self.save_button.clicked.connect(self.save)  # type: ignore[attr-defined]
+        self.cancel_button.clicked.connect(self.reject)
+        QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(
+            self.save  # type: ignore[attr-defined]
+        )
+        return buttons
+
     def offer_draft(self) -> None:
         """End of loading: offer a draft kept from before, if there is one."""
         self._loading = False
@@ -600,23 +621,7 @@ class ReviewForm(DraftDialog):
         scroll.setWidget(content)
         outer.addWidget(scroll, 1)
 
-        buttons = QHBoxLayout()
-        # Shown in the normal text colour: a greyed (disabled) hint was too faint to read.
-        hint = QLabel("Ctrl+S saves · Esc closes · the text is kept as a draft as you type")
-        buttons.addWidget(hint, 1)
-        self.save_button = QPushButton("&Save")
-        self.save_button.setToolTip("Save the record (Ctrl+S)")
-        self.save_button.setAccessibleName("Save the review record")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName("Close without saving")
-        for button in (self.save_button, self.cancel_button):
-            button.setAutoDefault(False)
-            buttons.addWidget(button)
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button.clicked.connect(self.reject)
-        outer.addLayout(buttons)
-        save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
-        save_shortcut.activated.connect(self.save)
+        outer.addLayout(self.save_buttons("Save the record (Ctrl+S)", "Save the review record"))
 
         self._set_tab_order()
         self.resize(1160, 820)

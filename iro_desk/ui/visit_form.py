@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -200,22 +198,7 @@ class VisitForm(DraftDialog):
         scroll.setWidget(content)
         outer.addWidget(scroll, 1)
 
-        buttons = QHBoxLayout()
-        # Shown in the normal text colour: a greyed (disabled) hint was too faint to read.
-        hint = QLabel("Ctrl+S saves · Esc closes · the text is kept as a draft as you type")
-        buttons.addWidget(hint, 1)
-        self.save_button = QPushButton("&Save")
-        self.save_button.setToolTip("Save the visit (Ctrl+S)")
-        self.save_button.setAccessibleName("Save the visit")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName("Close without saving")
-        for button in (self.save_button, self.cancel_button):
-            button.setAutoDefault(False)
-            buttons.addWidget(button)
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button.clicked.connect(self.reject)
-        outer.addLayout(buttons)
-        QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(self.save)
+        outer.addLayout(self.save_buttons("Save the visit (Ctrl+S)", "Save the visit"))
         self._set_tab_order()
         self.resize(1100, 780)
 
