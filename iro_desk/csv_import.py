@@ -700,28 +700,37 @@ def import_extract(
     today: dt.date,
     source: str = "the file",
     dry_run: bool = False,
+    back_up: bool = True,
+    check: Callable[[], None] | None = None,
 ) -> CsvImportSummary:
     """Apply checked extract rows to the caseload, all or nothing.
 
-    A non-empty caseload is backed up first (not on a dry run). On a dry run the changes are
-    worked out in a transaction that is then rolled back.
+    A non-empty caseload is backed up first (not on a dry run, nor with ``back_up`` False:
+    for a caseload made moments ago, which a failure removes). On a dry run the changes are
+    worked out in a transaction that is then rolled back. ``check`` is called before each row
+    is applied and may raise (e.g. ``WorkCancelledError``): the transaction is rolled back.
 
     Raises:
         ValidationError: rows that do not fit what the caseload holds (e.g. an episode start
             before the child's current episode); every such row is named, nothing is written.
     """
+    stop_if_asked = check or (lambda: None)
     with store.session() as session:
         caseload = _Caseload(session)
         _check_against_caseload(rows, caseload, source)
         holds_records = caseload_holds_records(session)
     backup = None
-    if holds_records and not dry_run:
+    if holds_records and back_up and not dry_run:
+        stop_if_asked()
         backup = backup_before_import(store)
     with store.session() as session:
         caseload = _Caseload(session)
         _check_against_caseload(rows, caseload, source)
         applier = _Applier(session, caseload, today)
-        outcomes = [applier.apply(row) for row in rows]
+        outcomes: list[ChildOutcome] = []
+        for row in rows:
+            stop_if_asked()
+            outcomes.append(applier.apply(row))
         session.flush()
         if dry_run:
             session.rollback()

@@ -24,7 +24,7 @@ import datetime as dt
 import json
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -691,8 +691,14 @@ def _write_rows(session: Session, table: type[Record], rows: list[dict[str, Any]
 
 
 def build_demo(store: CaseloadStore, *, children: int = 70, years: int = 3, seed: int = 1,
-               today: dt.date | None = None) -> DemoSummary:
-    """Fill an empty caseload with an invented one; refuse a caseload that holds children."""
+               today: dt.date | None = None,
+               check: Callable[[], None] | None = None) -> DemoSummary:
+    """Fill an empty caseload with an invented one; refuse a caseload that holds children.
+
+    ``check`` is called once per child made and once per table written, and may raise (e.g.
+    ``WorkCancelledError`` when the IRO asks to stop): the rows are written in one transaction,
+    so stopping leaves the caseload as it was.
+    """
     from sqlmodel import func, select
 
     from iro_desk.errors import IroDeskError
@@ -706,12 +712,15 @@ def build_demo(store: CaseloadStore, *, children: int = 70, years: int = 3, seed
         settings = load_settings(session)
     builder = _Builder(seed=seed, today=today, settings=settings)
     iro_ids = builder.iros(children)
+    stop_if_asked = check or (lambda: None)
     for number in range(1, children + 1):
+        stop_if_asked()
         builder.child(number, iro_ids[(number - 1) % len(iro_ids)], years)
     builder.households(max(1, children // 15), iro_ids)
     summary = DemoSummary()
     with store.session() as session:
         for table, rows in builder.rows.items():
+            stop_if_asked()
             _write_rows(session, table, rows)
             summary.counts[table.__tablename__] = len(rows)
         settings = settings.model_copy(update={

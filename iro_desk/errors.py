@@ -26,3 +26,14 @@ class ValidationError(IroDeskError):
             return base
         lines = [base] + [f"  {field}: {why}" for field, why in self.problems.items()]
         return "\n".join(lines)
+
+
+class WorkCancelledError(IroDeskError):
+    """The IRO stopped a long piece of work before it finished, so it made nothing.
+
+    Long work that can be stopped takes a ``check`` callable and calls it between steps; the
+    caller's ``check`` raises this error once the IRO has asked to stop.
+    """
+
+    def __init__(self, message: str = "Stopped: nothing was made.") -> None:
+        super().__init__(message)

@@ -432,16 +432,20 @@ def _check_duplicates(section: str, rows: Iterable[_Row], problems: dict[str, st
             first_seen[row_id] = row.where
 
 
-def parse_document(document: Any, *, source: str = "the file") -> CaseloadDocument:
+def parse_document(
+    document: Any, *, source: str = "the file", check: Callable[[], None] | None = None
+) -> CaseloadDocument:
     """Read a decoded JSON document: header, tables, columns, types, duplicate ids.
 
     Problems in rows are kept in ``problems`` and reported, all together with any found
-    against the caseload (references, conflicts), by ``plan_import``.
+    against the caseload (references, conflicts), by ``plan_import``. ``check`` is called
+    before each table is read and may raise (e.g. ``WorkCancelledError``).
 
     Raises:
         ValidationError: the document is not an export this app can read (format, version).
     """
     _check_header(document, source)
+    stop_if_asked = check or (lambda: None)
     problems: dict[str, str] = {}
     ids: dict[str, set[str]] = {name: set() for name in RECORD_TABLE_BY_NAME}
     raw_tables = document.get("tables")
@@ -449,6 +453,7 @@ def parse_document(document: Any, *, source: str = "the file") -> CaseloadDocume
         raise ValidationError(f"{source} has no \"tables\" object; nothing was imported.")
     tables: dict[str, list[_Row]] = {name: [] for name in RECORD_TABLE_BY_NAME}
     for name, raw_rows in raw_tables.items():
+        stop_if_asked()
         section = f"tables.{name}"
         if name not in RECORD_TABLE_BY_NAME:
             problems[section] = "not a table IRO Desk knows"
@@ -463,6 +468,7 @@ def parse_document(document: Any, *, source: str = "the file") -> CaseloadDocume
         _check_duplicates(section, tables[name], problems)
     history: list[_Row] | None = None
     if "history" in document:
+        stop_if_asked()
         history = []
         raw_history = document["history"]
         if not isinstance(raw_history, list):
@@ -486,7 +492,7 @@ def parse_document(document: Any, *, source: str = "the file") -> CaseloadDocume
     )
 
 
-def read_document(path: Path) -> CaseloadDocument:
+def read_document(path: Path, *, check: Callable[[], None] | None = None) -> CaseloadDocument:
     """Read and check the JSON export at ``path`` (see ``parse_document``)."""
     path = Path(path)
     try:
@@ -506,7 +512,7 @@ def read_document(path: Path) -> CaseloadDocument:
             f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "nothing was imported."
         ) from None
-    return parse_document(document, source=path.name)
+    return parse_document(document, source=path.name, check=check)
 
 
 def _printable(text: str) -> str:
@@ -748,16 +754,18 @@ def _history_for_new_rows(
 
 def _write_plan(
     session: Session, document: CaseloadDocument, plan: ImportPlan, *, actor: str,
-    now: dt.datetime,
+    now: dt.datetime, stop_if_asked: Callable[[], None],
 ) -> None:
     for name, table in RECORD_TABLE_BY_NAME.items():
         rows = plan.new_rows.get(name)
         if rows:
+            stop_if_asked()
             session.execute(insert(table), rows)
     history = plan.new_history
     if document.history is None:
         history = _history_for_new_rows(plan, actor=actor, now=now)
     if history:
+        stop_if_asked()
         session.execute(insert(HISTORY_TABLE), history)
     for key, value in plan.settings_added.items():
         setting = session.get(Setting, key) or Setting(key=key, value_json="")
@@ -767,31 +775,42 @@ def _write_plan(
 
 
 def import_document(
-    store: CaseloadStore, document: CaseloadDocument, *, now: dt.datetime | None = None
+    store: CaseloadStore,
+    document: CaseloadDocument,
+    *,
+    now: dt.datetime | None = None,
+    check: Callable[[], None] | None = None,
 ) -> ImportSummary:
     """Import a checked document into an open caseload, all or nothing.
 
     Rows with new ids are added with their ids and timestamps as they are; rows the caseload
     already holds exactly are skipped; settings as ``plan_import`` says.
     A caseload that holds anything is backed up first (``backup_before_import``).
+    ``check`` is called before the backup, before the writing transaction and before each
+    table is written, and may raise (e.g. ``WorkCancelledError``): nothing is then imported.
 
     Raises:
         ValidationError: a reference does not resolve, or a row conflicts with the caseload;
             every such row is named and nothing is written.
     """
     now = now or utcnow()
+    stop_if_asked = check or (lambda: None)
     with store.session() as session:
         snapshot = _Snapshot.of(session)
     plan = plan_import(document, snapshot)
     if plan.problems:
         raise _conflict_refusal(document.source, plan)
+    stop_if_asked()
     backup = backup_before_import(store) if snapshot.holds_anything() else None
+    stop_if_asked()
     with store.session() as session:
         # Plan again inside the writing transaction, so nothing changed since is overwritten.
         plan = plan_import(document, _Snapshot.of(session))
         if plan.problems:
             raise _conflict_refusal(document.source, plan)
-        _write_plan(session, document, plan, actor=store.actor, now=now)
+        _write_plan(
+            session, document, plan, actor=store.actor, now=now, stop_if_asked=stop_if_asked
+        )
     return ImportSummary(
         source=document.source,
         added={name: len(rows) for name, rows in plan.new_rows.items()},

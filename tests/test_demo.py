@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from iro_desk.cli import main
 from iro_desk.demo import build_demo
-from iro_desk.errors import IroDeskError
+from iro_desk.errors import IroDeskError, WorkCancelledError
 from iro_desk.export_903 import REC_CODES
 from iro_desk.history import record_values
 from iro_desk.models import (
@@ -65,6 +65,55 @@ def test_another_seed_gives_another_caseload(tmp_path: Path) -> None:
     build_demo(first, children=5, seed=1, today=TODAY)
     build_demo(second, children=5, seed=2, today=TODAY)
     assert _snapshot(first)["child"] != _snapshot(second)["child"]
+
+
+class StopAt:
+    """A ``check`` that counts its calls and stops the work at call ``at`` (0: never)."""
+
+    def __init__(self, at: int = 0) -> None:
+        self.at = at
+        self.calls = 0
+
+    def __call__(self) -> None:
+        self.calls += 1
+        if self.calls == self.at:
+            raise WorkCancelledError()
+
+
+def test_a_demo_checked_as_it_is_built_is_the_same_demo(tmp_path: Path) -> None:
+    with (
+        CaseloadStore.create(tmp_path / "plain.irodesk") as plain,
+        CaseloadStore.create(tmp_path / "checked.irodesk") as checked,
+    ):
+        build_demo(plain, children=6, years=2, seed=3, today=TODAY)
+        counter = StopAt()
+        summary = build_demo(checked, children=6, years=2, seed=3, today=TODAY, check=counter)
+        assert _snapshot(checked) == _snapshot(plain)
+        assert counter.calls == 6 + len(summary.counts), "once per child, once per table"
+
+
+def test_a_demo_stopped_at_any_point_writes_nothing_and_can_be_built_after(
+    tmp_path: Path,
+) -> None:
+    with CaseloadStore.create(tmp_path / "whole.irodesk") as whole:
+        counter = StopAt()
+        build_demo(whole, children=4, years=1, seed=2, today=TODAY, check=counter)
+        expected = _snapshot(whole)
+    for at in range(1, counter.calls + 1):
+        with CaseloadStore.create(tmp_path / f"stopped-{at}.irodesk") as store:
+            empty = _snapshot(store)
+            settings = _settings(store)
+            with pytest.raises(WorkCancelledError, match="Stopped"):
+                build_demo(store, children=4, years=1, seed=2, today=TODAY, check=StopAt(at))
+            assert _snapshot(store) == empty, f"stopped at check {at} of {counter.calls}"
+            assert _settings(store) == settings
+            build_demo(store, children=4, years=1, seed=2, today=TODAY)
+            assert _snapshot(store) == expected
+
+
+def _settings(store: CaseloadStore) -> Settings:
+    with store.session() as session:
+        return load_settings(session)
 
 
 def test_demo_children_are_clearly_fictional(demo_store: CaseloadStore) -> None:

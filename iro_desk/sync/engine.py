@@ -58,7 +58,7 @@ from typing import Any
 from iro_desk import __version__
 from iro_desk.backups import make_backup
 from iro_desk.clock import Clock
-from iro_desk.errors import CaseloadFileError, IroDeskError
+from iro_desk.errors import CaseloadFileError, IroDeskError, WorkCancelledError
 from iro_desk.models import SyncConflict, SyncRun
 from iro_desk.settings import Settings
 from iro_desk.store import (
@@ -180,7 +180,7 @@ class SyncNeedsConfirmationError(IroDeskError):
     """The sync would make a big change; nothing was done. Run again with confirmation."""
 
 
-class SyncCancelledError(IroDeskError):
+class SyncCancelledError(WorkCancelledError):
     """The IRO stopped the sync before anything was written, here or on the share."""
 
 

@@ -6,9 +6,13 @@ the council's name, the nation whose bank holidays count, and the advocacy servi
 passphrase. Everything is checked (problems shown beside the field) before any file is written,
 and all of it can be changed later in Settings. The demo comes with invented details.
 
+Making the demo, checking a file to import and making the new caseload run off the GUI thread
+with a progress dialog that has a Stop button: stopping makes nothing (no file is left behind),
+the dialog says so and stays open on the same page, ready to try again.
+
 Also the steps every way of getting a caseload shares (used by the File menu too): make the demo
 caseload, make an empty caseload for the IRO, open a file, and run long work off the GUI thread
-with a progress dialog.
+with a progress dialog (``run_with_progress``; ``run_cancellable`` when it can be stopped).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import contextlib
 import datetime as dt
 import getpass
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,7 +48,7 @@ from PySide6.QtWidgets import (
 
 from iro_desk.csv_import import ExtractRow, import_extract, read_extract
 from iro_desk.demo import build_demo
-from iro_desk.errors import CaseloadFileError, IroDeskError, ValidationError
+from iro_desk.errors import CaseloadFileError, IroDeskError, ValidationError, WorkCancelledError
 from iro_desk.interchange import (
     CaseloadDocument,
     check_document_alone,
@@ -72,6 +77,13 @@ DEMO_SEED = 1
 
 # New caseloads made in the app are encrypted; a short passphrase protects little.
 MIN_PASSPHRASE_LENGTH = 8
+
+# The progress dialog of work that can be stopped, and what the first run says when it was.
+STOP_BUTTON_TEXT = "&Stop"
+STOPPING_TEXT = "Stopping…"
+NOTHING_MADE = "Stopped: no caseload was made."
+# How long work runs before its progress dialog shows (quick work shows none).
+PROGRESS_DELAY_MS = 400
 
 T = TypeVar("T")
 
@@ -127,20 +139,29 @@ def create_demo_caseload(
     children: int = DEMO_CHILDREN,
     years: int = DEMO_YEARS,
     seed: int = DEMO_SEED,
+    check: Callable[[], None] | None = None,
 ) -> Path:
     """Write the demo caseload to ``path``, which must not exist yet.
 
     The demo is built in a temporary file beside ``path`` and copied into place only when it is
     complete, so a failure never leaves a half-made caseload where the app will look for one.
+    ``check`` is called between the steps (and for each child and table as the demo is built);
+    when it raises (``WorkCancelledError``: the IRO stopped it) nothing is left behind.
     """
+    stop_if_asked = check or (lambda: None)
     path = Path(path)
     if path.exists():
         raise CaseloadFileError(f"{path} already exists; IRO Desk will not overwrite it.")
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".iro-desk-demo-", dir=path.parent) as folder:
+        stop_if_asked()
         building = CaseloadStore.create(Path(folder) / path.name, actor="demo")
         try:
-            build_demo(building, children=children, years=years, seed=seed, today=today)
+            build_demo(
+                building, children=children, years=years, seed=seed, today=today,
+                check=stop_if_asked,
+            )
+            stop_if_asked()  # the last chance: the copy below puts the caseload in place
             if path.exists():
                 raise CaseloadFileError(
                     f"{path} appeared while the demo was being made; it was not replaced."
@@ -312,21 +333,30 @@ def _looks_like_export(path: Path) -> bool:
     return start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
-def read_import(path: Path, *, today: dt.date) -> PendingImport:
+def read_import(
+    path: Path, *, today: dt.date, check: Callable[[], None] | None = None
+) -> PendingImport:
     """Read and check a council extract (CSV) or an IRO Desk export (JSON) in full.
+
+    ``check`` is called between the steps (and for each table of an export) and last of all,
+    so that once the IRO has asked to stop no file is handed on.
 
     Raises:
         ValidationError: what is wrong with the file, every bad row named; nothing is written.
     """
+    stop_if_asked = check or (lambda: None)
     path = Path(path)
     if _looks_like_export(path):
-        document = read_document(path)
+        document = read_document(path, check=stop_if_asked)
+        stop_if_asked()
         check_document_alone(document)
         children = sum(
             1 for row in document.tables.get("child", []) if row.values.get("deleted_at") is None
         )
+        stop_if_asked()
         return PendingImport(path, children, document=document)
     rows = read_extract(path, today=today)
+    stop_if_asked()
     return PendingImport(path, len(rows), rows=rows)
 
 
@@ -358,25 +388,37 @@ def create_caseload_for_iro(
     passphrase: str | None,
     pending: PendingImport | None = None,
     today: dt.date,
+    check: Callable[[], None] | None = None,
 ) -> Path:
     """Make a new caseload at ``path`` with the IRO's details (and an import), then close it.
 
     All or nothing: the details are checked first, and when anything fails after the file was
     made, the new file is removed. An export is imported before the details are saved (so they
     update the IRO it holds); an extract after (its children are allocated to the IRO).
+    ``check`` is called between the steps (and as the import goes); when it raises
+    (``WorkCancelledError``: the IRO stopped it) the new file is removed like any failure.
     """
     check_welcome_details(details)
+    stop_if_asked = check or (lambda: None)
     path = Path(path)
     if path.exists():
         raise CaseloadFileError(f"{path} already exists; IRO Desk will not overwrite it.")
     path.parent.mkdir(parents=True, exist_ok=True)
+    stop_if_asked()
     store = CaseloadStore.create(path, actor=current_actor(), passphrase=passphrase or None)
     try:
         if pending is not None and pending.document is not None:
-            import_document(store, pending.document)
+            import_document(store, pending.document, check=stop_if_asked)
+        stop_if_asked()
         _save_welcome_details(store, details)
         if pending is not None and pending.rows is not None:
-            import_extract(store, pending.rows, today=today, source=pending.path.name)
+            stop_if_asked()
+            # No backup "before import": this caseload is moments old and a failure removes it.
+            import_extract(
+                store, pending.rows, today=today, source=pending.path.name, back_up=False,
+                check=stop_if_asked,
+            )
+        stop_if_asked()  # the last chance: after this the caseload is made
     except BaseException:
         store.close()
         _remove_new_caseload(path)
@@ -408,31 +450,88 @@ class _Worker(QObject):
 def run_with_progress(parent: QWidget | None, text: str, work: Callable[[], T]) -> T:
     """Run ``work`` off the GUI thread; show ``text`` with a busy bar if it takes a moment.
 
-    The window stays responsive (it repaints) but takes no input until the work is done.
+    For work that must finish once started (re-keying a file is one step): the progress
+    dialog has no Stop button (``run_cancellable`` gives work that can stop one). The window
+    stays responsive (it repaints) but takes no input until the work is done.
     Returns what ``work`` returns, or raises what it raised.
     """
+    return _run_off_gui_thread(parent, text, work, stop=None)
+
+
+def run_cancellable(
+    parent: QWidget | None, text: str, work: Callable[[Callable[[], None]], T]
+) -> T:
+    """Like ``run_with_progress``, with a Stop button (and Escape) on the progress dialog.
+
+    ``work`` is given a ``check`` to call between its steps: once the IRO has pressed Stop,
+    ``check`` raises ``WorkCancelledError`` and ``work`` undoes what it made. Meanwhile the
+    dialog says "Stopping…" and ``parent`` takes no input until the work has returned. Work
+    that finished before it next called ``check`` returns as usual: what it made stands.
+
+    Raises:
+        WorkCancelledError: the IRO stopped the work.
+    """
+    stop = threading.Event()
+
+    def check() -> None:
+        if stop.is_set():
+            raise WorkCancelledError()
+
+    return _run_off_gui_thread(parent, text, lambda: work(check), stop=stop)
+
+
+def _offer_stop(progress: QProgressDialog, stop: threading.Event) -> None:
+    """Make the progress dialog's button (and Escape) ask the work to stop, and say so."""
+    # QProgressDialog hides itself when cancelled; it stays up saying "Stopping…" instead, so
+    # the IRO sees why the window takes no input until the work has undone what it made.
+    progress.canceled.disconnect(progress.cancel)
+    button = progress.findChild(QPushButton)
+    if button is not None:
+        button.setAccessibleName("Stop")
+
+    def stopping() -> None:
+        stop.set()
+        progress.setLabelText(STOPPING_TEXT)
+        progress.setAccessibleName(STOPPING_TEXT)
+        if button is not None:
+            button.setEnabled(False)
+
+    progress.canceled.connect(stopping)
+
+
+def _run_off_gui_thread(
+    parent: QWidget | None, text: str, work: Callable[[], T], *, stop: threading.Event | None
+) -> T:
+    """Run ``work`` on a worker thread with a progress dialog; a Stop button sets ``stop``."""
     thread = QThread()
     worker = _Worker(work)
     worker.moveToThread(thread)
     loop = QEventLoop()
     worker.finished.connect(loop.quit)
     thread.started.connect(worker.run)
-    progress = QProgressDialog(text, "", 0, 0, parent)
+    progress = QProgressDialog(text, STOP_BUTTON_TEXT if stop is not None else "", 0, 0, parent)
     progress.setWindowTitle("IRO Desk")
     progress.setAccessibleName(text)
-    progress.setCancelButton(None)
+    if stop is None:
+        progress.setCancelButton(None)
+    else:
+        _offer_stop(progress, stop)
     progress.setWindowModality(Qt.WindowModality.ApplicationModal)
-    progress.setMinimumDuration(400)
+    progress.setMinimumDuration(PROGRESS_DELAY_MS)
+    # Starts the delay: without a value the dialog waits Qt's default 4 s before it shows.
+    progress.setValue(0)
     if parent is not None:
         parent.setEnabled(False)
+        # Disabling a window disables the windows it owns: the progress dialog (and its Stop
+        # button) must stay usable.
+        progress.setEnabled(True)
     try:
         thread.start()
         loop.exec()
     finally:
         thread.quit()
         thread.wait()
-        progress.reset()
-        progress.close()
+        progress.reset()  # hides it (closing it would say "cancelled" to the Stop button)
         progress.deleteLater()
         if parent is not None:
             parent.setEnabled(True)
@@ -803,10 +902,17 @@ class FirstRunDialog(QDialog):
         self.setAccessibleName("Welcome to IRO Desk")
         self.setMinimumWidth(560)
 
+        # Said when the IRO stopped making a caseload (or checking a file): nothing was made.
+        self.stopped_label = QLabel()
+        self.stopped_label.setAccessibleName("What was stopped")
+        self.stopped_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.stopped_label.setWordWrap(True)
+        self.stopped_label.hide()
         self._pages = QStackedWidget(self)
         self._pages.addWidget(self._choices_page())
         self._pages.addWidget(self._details_page())
         layout = QVBoxLayout(self)
+        layout.addWidget(self.stopped_label)
         layout.addWidget(self._pages)
         self.demo_button.setFocus()
 
@@ -923,15 +1029,32 @@ class FirstRunDialog(QDialog):
         """0: the choices; 1: asking the IRO's details and a passphrase."""
         return self._pages.currentIndex()
 
+    @property
+    def stopped_text(self) -> str:
+        """What the dialog says the IRO stopped ('' when nothing was stopped)."""
+        return self.stopped_label.text() if not self.stopped_label.isHidden() else ""
+
+    def _say_stopped(self, text: str, then_focus: QWidget | None = None) -> None:
+        """Say ``text`` ('' to say nothing) and give ``then_focus`` the focus to try again."""
+        self.stopped_label.setText(text)
+        self.stopped_label.setAccessibleDescription(text)
+        self.stopped_label.setVisible(bool(text))
+        if then_focus is not None:
+            then_focus.setFocus()
+
     # -- the choices ----------------------------------------------------------------------
     def _make_demo(self) -> None:
+        self._say_stopped("")
         try:
-            run_with_progress(
+            run_cancellable(
                 self,
                 "Making the demo caseload…",
-                lambda: create_demo_caseload(self.path, today=self.today),
+                lambda check: create_demo_caseload(self.path, today=self.today, check=check),
             )
             self.store = open_caseload_store(self.path)
+        except WorkCancelledError:
+            self._say_stopped(NOTHING_MADE, self.demo_button)
+            return
         except Exception as exc:  # shown to the IRO; the dialog stays open to try again
             show_exception(self, exc)
             return
@@ -939,6 +1062,7 @@ class FirstRunDialog(QDialog):
         self.accept()
 
     def _ask_details(self, pending: PendingImport | None = None) -> None:
+        self._say_stopped("")
         self.pending_import = pending
         if pending is None:
             self.details_heading.setText("Start an empty caseload")
@@ -957,6 +1081,7 @@ class FirstRunDialog(QDialog):
         self.form.name_edit.setFocus()
 
     def _back(self) -> None:
+        self._say_stopped("")
         self.pending_import = None
         self._pages.setCurrentIndex(0)
         self.demo_button.setFocus()
@@ -968,11 +1093,16 @@ class FirstRunDialog(QDialog):
         )
         if not chosen:
             return
+        name = Path(chosen).name
+        self._say_stopped("")
         try:
-            pending = run_with_progress(
-                self, f"Checking {Path(chosen).name}…",
-                lambda: read_import(Path(chosen), today=self.today),
+            pending = run_cancellable(
+                self, f"Checking {name}…",
+                lambda check: read_import(Path(chosen), today=self.today, check=check),
             )
+        except WorkCancelledError:
+            self._say_stopped(f"Stopped checking {name}.", self.import_button)
+            return
         except Exception as exc:  # shown to the IRO; they can choose another file
             show_exception(self, exc)
             return
@@ -985,16 +1115,20 @@ class FirstRunDialog(QDialog):
         details, passphrase = checked
         pending = self.pending_import
         text = "Making your caseload…" if pending is None else f"Importing {pending.path.name}…"
+        self._say_stopped("")
         try:
-            run_with_progress(
+            run_cancellable(
                 self,
                 text,
-                lambda: create_caseload_for_iro(
+                lambda check: create_caseload_for_iro(
                     self.path, details=details, passphrase=passphrase, pending=pending,
-                    today=self.today,
+                    today=self.today, check=check,
                 ),
             )
             self.store = open_caseload_store(self.path, passphrase=passphrase)
+        except WorkCancelledError:
+            self._say_stopped(NOTHING_MADE, self.create_button)
+            return
         except Exception as exc:  # shown to the IRO; the dialog stays open
             show_exception(self, exc)
             return
@@ -1007,6 +1141,7 @@ class FirstRunDialog(QDialog):
         )
         if not chosen:
             return
+        self._say_stopped("")
         try:
             store = open_caseload_interactively(Path(chosen), self)
         except CaseloadFileError as exc:

@@ -37,6 +37,7 @@ from iro_desk.profile import MyDetails, get_me, save_me
 from iro_desk.settings import NATIONS, Settings, load_settings, update_settings
 from iro_desk.store import CaseloadStore
 from iro_desk.sync.team_key import import_team_key, read_key_file, team_keyring
+from iro_desk.ui.first_run import run_with_progress
 
 MIN_PASSPHRASE = 8
 
@@ -556,8 +557,12 @@ class PassphraseDialog(QDialog):
         if new != self.again_edit.text():
             self._say("The two new passphrases are not the same.")
             return
+        old = self.old_edit.text()
+        # Re-keying rewrites the whole file (seconds for a big caseload): off the GUI thread,
+        # with progress shown, and not stoppable: it is one step, done or not done.
+        doing = "Changing the passphrase…" if self.store.encrypted else "Encrypting the caseload…"
         try:
-            self.store.change_passphrase(self.old_edit.text(), new)
+            run_with_progress(self, doing, lambda: self.store.change_passphrase(old, new))
         except IroDeskError as exc:
             self._say(str(exc))
             return

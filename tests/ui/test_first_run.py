@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QApplication,
@@ -15,6 +18,8 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QMessageBox,
+    QProgressDialog,
+    QPushButton,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -22,21 +27,28 @@ from sqlmodel import func, select
 
 from iro_desk.clock import FixedClock
 from iro_desk.demo import build_demo
+from iro_desk.errors import WorkCancelledError
 from iro_desk.interchange import export_caseload
 from iro_desk.models import Child, Iro
 from iro_desk.paths import default_db_path
-from iro_desk.profile import get_me
+from iro_desk.profile import MyDetails, get_me
 from iro_desk.settings import load_settings
 from iro_desk.store import CaseloadStore, PassphraseRequiredError
 from iro_desk.ui import app as ui_app
 from iro_desk.ui import first_run
-from iro_desk.ui.first_run import FirstRunDialog, create_demo_caseload
+from iro_desk.ui.first_run import (
+    FirstRunDialog,
+    WelcomeDetails,
+    create_caseload_for_iro,
+    create_demo_caseload,
+)
 
 pytestmark = pytest.mark.gui
 
 TODAY = dt.date(2027, 1, 4)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PASSPHRASE = "kettle lantern otter"
+T = TypeVar("T")
 
 
 class MessageBoxes:
@@ -451,6 +463,249 @@ def test_going_back_forgets_the_chosen_import(
     assert dialog.pending_import is None
     qtbot.mouseClick(dialog.empty_button, Qt.MouseButton.LeftButton)
     assert dialog.import_label.isHidden()
+
+
+# -- stopping long work --------------------------------------------------------------------
+
+
+class StopAt:
+    """A ``check`` that counts its calls and stops the work at call ``at`` (0: never)."""
+
+    def __init__(self, at: int = 0) -> None:
+        self.at = at
+        self.calls = 0
+
+    def __call__(self) -> None:
+        self.calls += 1
+        if self.calls == self.at:
+            raise WorkCancelledError()
+
+
+def left_in(folder: Path) -> list[str]:
+    """Everything in ``folder`` and below it, by relative path (hidden temp folders too)."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+
+
+SAM = WelcomeDetails(
+    me=MyDetails(name="Sam Sample", phone="01234 567890"), council_name="Sampleshire Council"
+)
+
+
+def an_export_with_three_children(store: CaseloadStore, tmp_path: Path) -> Path:
+    build_demo(store, children=3, years=1, seed=1, today=TODAY)
+    export = tmp_path / "moved.json"
+    export_caseload(store, export)
+    return export
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param("empty", id="an empty caseload"),
+        pytest.param("extract", id="a caseload from a council extract"),
+        pytest.param("export", id="a caseload from an IRO Desk export"),
+    ],
+)
+def test_stopping_a_new_caseload_at_any_point_leaves_no_file(
+    store: CaseloadStore, tmp_path: Path, start: str
+) -> None:
+    pending = None
+    if start == "extract":
+        pending = first_run.read_import(FIXTURES / "extract_good.csv", today=TODAY)
+    elif start == "export":
+        export = an_export_with_three_children(store, tmp_path)
+        pending = first_run.read_import(export, today=TODAY)
+
+    def make(folder: Path, check: StopAt) -> Path:
+        return create_caseload_for_iro(
+            folder / "caseload.irodesk", details=SAM, passphrase=PASSPHRASE, pending=pending,
+            today=TODAY, check=check,
+        )
+
+    whole = StopAt()
+    made = make(tmp_path / "whole", whole)
+    me, _settings, children, mes = read_back(made)
+    assert (me.name, children, mes) == ("Sam Sample", pending.children if pending else 0, 1)
+    assert left_in(tmp_path / "whole") == ["caseload.irodesk"], "no backup of a new caseload"
+    if pending is not None and pending.rows is not None:
+        assert whole.calls > len(pending.rows), "the check is called for each row imported"
+    for at in range(1, whole.calls + 1):
+        folder = tmp_path / f"stopped at {at}"
+        with pytest.raises(WorkCancelledError):
+            make(folder, StopAt(at))
+        assert left_in(folder) == [], f"stopped at check {at} of {whole.calls}"
+
+
+def test_stopping_the_demo_at_any_point_leaves_no_file(tmp_path: Path) -> None:
+    whole = StopAt()
+    create_demo_caseload(tmp_path / "whole" / "caseload.irodesk", today=TODAY, children=4,
+                         years=1, check=whole)
+    assert children_in(tmp_path / "whole" / "caseload.irodesk") == 4
+    assert left_in(tmp_path / "whole") == ["caseload.irodesk"]
+    assert whole.calls > 4, "the check is called for each child made"
+    for at in range(1, whole.calls + 1):
+        folder = tmp_path / f"stopped at {at}"
+        with pytest.raises(WorkCancelledError):
+            create_demo_caseload(folder / "caseload.irodesk", today=TODAY, children=4, years=1,
+                                 check=StopAt(at))
+        assert left_in(folder) == [], f"stopped at check {at} of {whole.calls}"
+
+
+def stop_button(progress: QProgressDialog) -> QPushButton:
+    button = progress.findChild(QPushButton)
+    assert button is not None, "the progress dialog has a Stop button"
+    return button
+
+
+class ProgressWatch:
+    """Calls ``then`` with the progress dialog once it shows, from inside the work's wait.
+
+    While long work runs, the click that started it has not returned (the dialog waits in its
+    own event loop), so the test acts on the progress dialog from a timer.
+    """
+
+    def __init__(self, then: Callable[[QProgressDialog], None]) -> None:
+        self.then = then
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._look)
+        self.timer.start()
+
+    def _look(self) -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QProgressDialog) and widget.isVisible():
+                self.timer.stop()
+                self.then(widget)
+                return
+
+
+class HeldWork:
+    """Holds the work (on its worker thread) until the test has pressed Stop; notes what shows.
+
+    ``hold`` wraps a function of the work so it waits for ``release``; ``press_stop`` (given the
+    progress dialog) notes what the IRO sees, presses Stop, notes it again, then releases it.
+    """
+
+    def __init__(self, qtbot: QtBot, window: QWidget, *, by_key: bool = False) -> None:
+        self.qtbot = qtbot
+        self.window = window
+        self.by_key = by_key
+        self.release = threading.Event()
+        self.seen: dict[str, object] = {}
+
+    def hold(self, work: Callable[..., T]) -> Callable[..., T]:
+        def held(*args: object, **kwargs: object) -> T:
+            assert self.release.wait(timeout=20), "the test never pressed Stop"
+            return work(*args, **kwargs)
+
+        return held
+
+    def press_stop(self, progress: QProgressDialog) -> None:
+        button = stop_button(progress)
+        self.seen["before"] = (progress.labelText(), button.text(), button.accessibleName())
+        self.seen["file while working"] = self.window.path.exists()  # type: ignore[attr-defined]
+        if self.by_key:
+            progress.activateWindow()
+            self.qtbot.waitUntil(lambda: QApplication.activeWindow() is progress)
+            self.qtbot.keyClick(progress, Qt.Key.Key_Escape)
+        else:
+            self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        self.seen["stopping"] = (
+            progress.isVisible(), progress.labelText(), button.isEnabled(),
+            self.window.isEnabled(),
+        )
+        self.release.set()
+
+
+@pytest.mark.parametrize("by_key", [False, True], ids=["Stop pressed", "Escape pressed"])
+def test_stopping_the_demo_makes_nothing_and_the_next_try_works(
+    qtbot: QtBot, dialog: FirstRunDialog, monkeypatch: pytest.MonkeyPatch, by_key: bool
+) -> None:
+    held = HeldWork(qtbot, dialog, by_key=by_key)
+    monkeypatch.setattr(first_run, "build_demo", held.hold(first_run.build_demo))
+    watch = ProgressWatch(held.press_stop)
+
+    qtbot.mouseClick(dialog.demo_button, Qt.MouseButton.LeftButton)  # returns once stopped
+
+    assert not watch.timer.isActive(), "the progress dialog showed"
+    assert held.seen["before"] == ("Making the demo caseload…", "&Stop", "Stop")
+    assert held.seen["stopping"] == (True, "Stopping…", False, False), (
+        "the dialog says it is stopping; the window waits until the work has stopped"
+    )
+    assert dialog.isVisible() and dialog.isEnabled() and dialog.store is None
+    assert dialog.page == 0
+    assert dialog.stopped_label.isVisible()
+    assert dialog.stopped_text == "Stopped: no caseload was made."
+    assert dialog.stopped_label.accessibleName() == "What was stopped"
+    assert left_in(dialog.path.parent) == [], "no caseload, no temporary folder"
+    assert not any(isinstance(w, QProgressDialog) and w.isVisible()
+                   for w in QApplication.topLevelWidgets())
+
+    qtbot.mouseClick(dialog.demo_button, Qt.MouseButton.LeftButton)  # the work is not held now
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=30000)
+    assert dialog.choice == "demo" and dialog.stopped_text == ""
+    assert dialog.store is not None
+    dialog.store.close()
+    assert children_in(dialog.path) == first_run.DEMO_CHILDREN
+
+
+def test_stopping_the_check_of_a_file_to_import_keeps_the_choices(
+    qtbot: QtBot, dialog: FirstRunDialog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    choose_file(monkeypatch, FIXTURES / "extract_good.csv")
+    held = HeldWork(qtbot, dialog)
+    monkeypatch.setattr(first_run, "read_extract", held.hold(first_run.read_extract))
+    watch = ProgressWatch(held.press_stop)
+
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+
+    assert not watch.timer.isActive()
+    assert held.seen["before"] == ("Checking extract_good.csv…", "&Stop", "Stop")
+    assert dialog.page == 0 and dialog.pending_import is None
+    assert dialog.stopped_text == "Stopped checking extract_good.csv."
+    assert dialog.stopped_label.isVisible()
+    assert not dialog.path.exists()
+
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert dialog.page == 1 and dialog.pending_import is not None
+    assert dialog.stopped_text == ""
+
+
+def test_stopping_the_new_caseload_removes_what_was_made_and_the_next_try_works(
+    qtbot: QtBot, dialog: FirstRunDialog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("IRO_DESK_PASSPHRASE")
+    held = HeldWork(qtbot, dialog)
+    monkeypatch.setattr(
+        first_run, "_save_welcome_details", held.hold(first_run._save_welcome_details)
+    )
+    qtbot.mouseClick(dialog.empty_button, Qt.MouseButton.LeftButton)
+    form = dialog.form
+    qtbot.keyClicks(form.name_edit, "Sam Sample")
+    qtbot.keyClicks(form.phone_edit, "01234 567890")
+    qtbot.keyClicks(form.council_edit, "Sampleshire Council")
+    qtbot.keyClicks(form.passphrase_edit, PASSPHRASE)
+    qtbot.keyClicks(form.again_edit, PASSPHRASE)
+    watch = ProgressWatch(held.press_stop)
+
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+
+    assert not watch.timer.isActive()
+    assert held.seen["before"] == ("Making your caseload…", "&Stop", "Stop")
+    assert held.seen["file while working"], "the caseload was being made when Stop was pressed"
+    assert dialog.isVisible() and dialog.store is None
+    assert dialog.page == 1, "the details stay, to try again"
+    assert form.name_edit.text() == "Sam Sample"
+    assert dialog.stopped_text == "Stopped: no caseload was made."
+    assert left_in(dialog.path.parent) == [], "the new file (and its -wal, -shm) removed"
+
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.choice == "empty" and dialog.stopped_text == ""
+    assert dialog.store is not None
+    dialog.store.close()
+    me, _settings, children, _mes = read_back(dialog.path)
+    assert (me.name, children) == ("Sam Sample", 0)
 
 
 # -- starting the app ----------------------------------------------------------------------

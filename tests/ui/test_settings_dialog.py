@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
 from iro_desk.profile import get_me
@@ -167,3 +170,73 @@ def test_a_wrong_current_passphrase_changes_nothing(qtbot: QtBot, tmp_path: Path
         assert change.result() != PassphraseDialog.DialogCode.Accepted
         assert "does not open" in change.problem.text()
     CaseloadStore.open(path, passphrase="the first passphrase").close()
+
+
+def when_progress_shows(then: Callable[[QProgressDialog], None]) -> QTimer:
+    """Call ``then`` with the progress dialog once it shows (the click waits for the work)."""
+    timer = QTimer()
+    timer.setInterval(10)
+
+    def look() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QProgressDialog) and widget.isVisible():
+                timer.stop()
+                then(widget)
+                return
+
+    timer.timeout.connect(look)
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize(
+    ("first_passphrase", "shown"),
+    [
+        pytest.param("the first passphrase", "Changing the passphrase…", id="changing it"),
+        pytest.param(None, "Encrypting the caseload…", id="encrypting a plain caseload"),
+    ],
+)
+def test_re_keying_shows_progress_that_cannot_be_stopped(
+    qtbot: QtBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    first_passphrase: str | None,
+    shown: str,
+) -> None:
+    path = tmp_path / "secret.irodesk"
+    release = threading.Event()
+    re_key = CaseloadStore.change_passphrase
+
+    def held(store: CaseloadStore, old: str, new: str) -> None:
+        assert release.wait(timeout=20), "the progress dialog never showed"
+        re_key(store, old, new)
+
+    monkeypatch.setattr(CaseloadStore, "change_passphrase", held)
+    seen: dict[str, object] = {}
+    with CaseloadStore.create(path, passphrase=first_passphrase) as store:
+        change = PassphraseDialog(store)
+        qtbot.addWidget(change)
+        change.show()
+        if first_passphrase:
+            qtbot.keyClicks(change.old_edit, first_passphrase)
+        qtbot.keyClicks(change.new_edit, "a second passphrase")
+        qtbot.keyClicks(change.again_edit, "a second passphrase")
+
+        def look(progress: QProgressDialog) -> None:
+            seen["label"] = progress.labelText()
+            seen["buttons"] = progress.findChildren(QPushButton)
+            seen["dialog takes input"] = change.isEnabled()
+            release.set()
+
+        watch = when_progress_shows(look)
+        ok = change.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)  # returns once the file is re-keyed
+
+        assert not watch.isActive(), "the progress dialog showed"
+        assert seen == {"label": shown, "buttons": [], "dialog takes input": False}
+        assert change.result() == PassphraseDialog.DialogCode.Accepted
+        assert not change.problem.isVisible()
+        assert store.encrypted
+    with pytest.raises(WrongPassphraseError):
+        CaseloadStore.open(path, passphrase="the first passphrase")
+    CaseloadStore.open(path, passphrase="a second passphrase").close()
