@@ -18,6 +18,11 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
 
 
+def state_dir() -> Path:
+    """The per-user folder for what this laptop remembers between runs (not the caseload)."""
+    return Path(platformdirs.user_state_dir(APP_DIR_NAME, appauthor=False))
+
+
 def log_dir() -> Path:
     """The per-user folder for the log file."""
     return Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))

@@ -1148,6 +1148,7 @@ FIELD_LABELS: dict[str, str] = {
     "how_to_take_part": "How they want to take part",
     "follow_up": "Follow-up actions",
     "review_id": "Review",
+    "file_removed_at": "Letter file removed",
     "deleted_at": "Deleted",
 }
 

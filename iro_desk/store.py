@@ -47,7 +47,7 @@ from iro_desk.models import RECORD_TABLES
 from iro_desk.paths import APP_DIR_NAME
 
 APPLICATION_ID = 0x49524F44  # "IROD": marks an SQLite file as an IRO Desk caseload.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SQLITE_HEADER = b"SQLite format 3\x00"
 KDF_ITERATIONS = 256_000
 SALT_BYTES = 16
@@ -190,6 +190,8 @@ def _all_table_models() -> list[type[SQLModel]]:
 MIGRATIONS: dict[int, Migration] = {
     # v2: challenge_step.satisfactory; sync_conflict and sync_run (this laptop's sync records).
     1: add_new_tables_and_columns,
+    # v3: letter.file_removed_at (when the letter's PDF was removed after the retention period).
+    2: add_new_tables_and_columns,
 }
 
 _APPEND_ONLY_TABLES = ("change_log", "challenge_step")

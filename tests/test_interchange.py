@@ -81,7 +81,8 @@ def _fill_every_table(store: CaseloadStore) -> None:
         step = ChallengeStep(challenge_id=challenge.id, child_id=child.id, step="raised",
                              level=1, on_date=dt.date(2024, 4, 2))
         letter = Letter(child_id=child.id, review_id=review.id, paragraphs_json='{"hello": "Hi"}',
-                        made_at=dt.datetime(2024, 2, 27, 9, 30, tzinfo=dt.UTC))
+                        made_at=dt.datetime(2024, 2, 27, 9, 30, tzinfo=dt.UTC),
+                        file_removed_at=dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC))
         session.add_all([me, child, gone, episode, track, review, decision, visit, worker, qa,
                          challenge, step, letter])
         update_settings(session, council_name="Demo County Council", due_soon_days=21)
@@ -479,6 +480,20 @@ def test_an_export_from_before_a_column_existed_gets_its_default(
         import_document(target, parse_document(document))
         with target.session() as session:
             assert {c.communication_needs for c in session.exec(select(Child))} == {""}
+
+
+def test_an_export_written_by_schema_2_imports_with_letter_files_not_marked_removed(
+    full_store: CaseloadStore, tmp_path: Path
+) -> None:
+    document = _document(full_store)
+    document["schema_version"] = 2
+    for row in document["tables"]["letter"]:
+        del row["file_removed_at"]  # version 2 had no such column
+    with _new_store(tmp_path, "target.irodesk") as target:
+        summary = import_document(target, parse_document(document))
+        assert summary.added["letter"] == 1
+        with target.session() as session:
+            assert [x.file_removed_at for x in session.exec(select(Letter))] == [None]
 
 
 # --- Command line ---------------------------------------------------------------------------------

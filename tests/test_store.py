@@ -9,11 +9,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from iro_desk.errors import CaseloadFileError, IroDeskError
 from iro_desk.history import restore, tombstone
-from iro_desk.models import ChangeLog, Child
+from iro_desk.models import ChallengeStep, ChangeLog, Child, Letter, Person, SyncRun
+from iro_desk.settings import load_settings
 from iro_desk.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -194,24 +195,93 @@ def test_backup_is_a_complete_readable_caseload(store: CaseloadStore, tmp_path: 
         assert [c.child_ref for c in session.exec(select(Child))] == ["DEMO-0001"]
 
 
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _columns(session: Session, table: str) -> set[str]:
+    raw = session.connection().exec_driver_sql
+    return {row[1] for row in raw(f"PRAGMA table_info({table})")}
+
+
+def _row_counts(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                for name in tables}
+    finally:
+        conn.close()
+
+
 def test_a_version_1_caseload_is_upgraded_with_a_backup_and_nothing_lost(tmp_path: Path) -> None:
-    fixture = Path(__file__).parent / "fixtures" / "caseload_v1.irodesk"
     copy = tmp_path / "old.irodesk"
-    shutil.copyfile(fixture, copy)
+    shutil.copyfile(FIXTURES / "caseload_v1.irodesk", copy)
     assert check_file(copy).schema_version == 1
     with CaseloadStore.open(copy) as store, store.session() as session:
         child = session.exec(select(Child)).one()
         assert (child.child_ref, child.preferred_name) == ("FIX-0001", "Tess")
-        raw = session.connection().exec_driver_sql
-        assert "satisfactory" in {row[1] for row in raw("PRAGMA table_info(challenge_step)")}
+        assert "satisfactory" in _columns(session, "challenge_step")
+        assert "file_removed_at" in _columns(session, "letter")
         names = {row[0] for row in session.connection().exec_driver_sql(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"sync_conflict", "sync_run"} <= names
         with pytest.raises(Exception, match="tombstoned"):
             session.connection().exec_driver_sql("DELETE FROM child")
-    assert check_file(copy).schema_version == SCHEMA_VERSION == 2
+    assert check_file(copy).schema_version == SCHEMA_VERSION == 3
     backups = list(backup_folder(copy).glob("*before-migration-v1*"))
     assert len(backups) == 1 and check_file(backups[0]).schema_version == 1
+
+
+def test_a_version_2_caseload_is_upgraded_with_a_backup_and_nothing_lost(tmp_path: Path) -> None:
+    copy = tmp_path / "old.irodesk"
+    shutil.copyfile(FIXTURES / "caseload_v2.irodesk", copy)
+    assert check_file(copy).schema_version == 2
+    before = _row_counts(copy)
+
+    with CaseloadStore.open(copy) as store, store.session() as session:
+        child = session.exec(select(Child)).one()
+        assert (child.child_ref, child.preferred_name) == ("FIX-0002", "Tess")
+        letter = session.exec(select(Letter)).one()
+        assert letter.file_name == "2024-02-27 review letter FIX-0002 T.pdf"
+        assert letter.made_at == dt.datetime(2024, 2, 27, 10, 30, tzinfo=dt.UTC)
+        assert letter.sent_on == dt.date(2024, 2, 28)
+        assert letter.file_removed_at is None
+        response = session.exec(
+            select(ChallengeStep).where(ChallengeStep.step == "response")).one()
+        assert response.satisfactory is True
+        gone = session.exec(select(Person).where(Person.name == "Pat Former")).one()
+        assert gone.deleted_at is not None
+        assert session.exec(select(SyncRun)).one().share_folder == "/share/team"
+        assert load_settings(session).council_name == "Example Council"
+        with pytest.raises(Exception, match="tombstoned"):
+            session.connection().exec_driver_sql("DELETE FROM letter")
+
+    assert check_file(copy).schema_version == SCHEMA_VERSION == 3
+    after = _row_counts(copy)
+    assert {name: after[name] for name in before} == before, "every record is kept"
+    backups = list(backup_folder(copy).glob("*before-migration-v2*"))
+    assert len(backups) == 1 and check_file(backups[0]).schema_version == 2
+    assert _row_counts(backups[0]) == before
+
+
+def test_a_letter_in_an_upgraded_caseload_can_be_marked_removed_with_history(
+    tmp_path: Path,
+) -> None:
+    copy = tmp_path / "old.irodesk"
+    shutil.copyfile(FIXTURES / "caseload_v2.irodesk", copy)
+    removed = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+    with CaseloadStore.open(copy, actor="test-iro") as store:
+        with store.session() as session:
+            letter = session.exec(select(Letter)).one()
+            letter.file_removed_at = removed
+            session.add(letter)
+        with store.session() as session:
+            assert session.exec(select(Letter)).one().file_removed_at == removed
+            change = session.exec(
+                select(ChangeLog).where(ChangeLog.row_id == letter.id,
+                                        ChangeLog.action == "update")).one()
+            assert json.loads(change.after_json) == {"file_removed_at": removed.isoformat()}
 
 
 def _quick_checks_when_opening(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:

@@ -22,6 +22,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import (
@@ -43,6 +44,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QScrollArea,
     QSplitter,
     QTableView,
@@ -59,6 +61,8 @@ from iro_desk import challenges as challenges_core
 from iro_desk import qa_tool as qa_tool_core
 from iro_desk.clock import Clock
 from iro_desk.errors import IroDeskError
+from iro_desk.letter_retention import letter_path
+from iro_desk.letters.service import letters_folder
 from iro_desk.models import CaseTrack, Letter, QaTool, Visit
 from iro_desk.overview import ChildDetail, TimelineEntry, child_detail
 from iro_desk.schedule import DueItem, review_items
@@ -162,6 +166,18 @@ class LetterLine:
     review_text: str
     file_name: str
     sent_on: dt.date | None
+    file_removed_on: dt.date | None = None
+    file_here: bool = True
+
+    @property
+    def file_text(self) -> str:
+        """The file's name, and whether it was removed or is not on this laptop."""
+        if not self.file_name:
+            return ""
+        if self.file_removed_on is not None:
+            removed = f"{self.file_name} — removed {format_date(self.file_removed_on)}"
+            return removed if not self.file_here else f"{removed}, but still on this laptop"
+        return self.file_name if self.file_here else f"{self.file_name} — not on this laptop"
 
 
 @dataclass(frozen=True)
@@ -311,7 +327,7 @@ def _visit_lines(session: Session, child_uuid: uuid.UUID) -> tuple[VisitLine, ..
 
 
 def _letter_lines(
-    letters: Sequence[Letter], reviews: Sequence[ReviewLine]
+    letters: Sequence[Letter], reviews: Sequence[ReviewLine], folder: Path
 ) -> tuple[LetterLine, ...]:
     review_text = {
         line.review_id: f"{line.kind_label} {format_date(line.on)}".strip() for line in reviews
@@ -325,6 +341,11 @@ def _letter_lines(
             review_text=review_text.get(letter.review_id, "") if letter.review_id else "",
             file_name=letter.file_name,
             sent_on=letter.sent_on,
+            file_removed_on=(
+                letter.file_removed_at.astimezone().date() if letter.file_removed_at else None
+            ),
+            file_here=bool(letter.file_name)
+            and letter_path(letter.file_name, folder).is_file(),
         )
         for letter in letters
     ]
@@ -376,7 +397,7 @@ def read_child_record(
         decisions=decisions,
         visits=visits,
         challenges=tuple(reversed(challenge_rows)),
-        letters=_letter_lines(letters, reviews),
+        letters=_letter_lines(letters, reviews, letters_folder(settings)),
         qa_tools=qa_lines,
     )
 
@@ -533,7 +554,7 @@ def letters_model(parent: QObject | None = None) -> LinesModel[LetterLine]:
             ("Letter", lambda m: m.kind_label),
             ("For the review", lambda m: m.review_text),
             ("Sent", lambda m: format_date(m.sent_on) or "Not sent yet"),
-            ("File", lambda m: m.file_name),
+            ("File", lambda m: m.file_text),
         ],
         parent,
     )
@@ -1276,12 +1297,31 @@ class ChildRecordWindow(QMainWindow):
         elif title == "Challenges" and (challenge := self.selected_challenge()) is not None:
             self.open_challenge(challenge)
         elif title == "Letters" and (letter := self.selected_letter()) is not None:
-            if letter.review_id is not None:
-                self.make_review_letter(letter.review_id)
-            else:
-                self.make_intro_letter()
+            self.make_letter_again(letter)
         else:
             self.statusBar().showMessage("Select something in the list first.", 5000)
+
+    def make_letter_again(self, letter: LetterLine) -> LetterEditor | None:
+        """Write a letter on the Letters tab again: for its review, or a new introduction.
+
+        A letter whose file was removed after the retention period is said plainly first.
+        """
+        if letter.file_removed_on is not None:
+            again = (
+                "It can be made again from the review: the letter editor opens on it now."
+                if letter.review_id is not None
+                else "A new introduction letter can be made: the letter editor opens now."
+            )
+            QMessageBox.information(
+                self,
+                APP_NAME,
+                f"The file of this letter ({letter.file_name}) was removed on "
+                f"{format_date(letter.file_removed_on)}, after the letter retention period "
+                f"(Settings › Letters). The caseload keeps the letter's record. {again}",
+            )
+        if letter.review_id is not None:
+            return self.make_review_letter(letter.review_id)
+        return self.make_intro_letter()
 
     def _timeline_activated(self, index: QModelIndex) -> None:
         if not index.isValid():

@@ -2,8 +2,8 @@
 
 ``offer_letter_cleanup(window)`` lists them with the date each was made, every one ticked; the
 IRO unticks any to keep, presses Remove, and confirms. Only the files go: the caseload keeps
-each letter's words, so a letter can be made again. The finding and removing is
-``iro_desk.letter_retention``; this module shows it.
+each letter's words, and marks its letter as removed, so a letter can be made again. The finding,
+removing and marking is ``iro_desk.letter_retention``; this module shows it.
 """
 
 from __future__ import annotations
@@ -26,9 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from iro_desk import APP_NAME
+from iro_desk.clock import Clock
+from iro_desk.errors import IroDeskError
 from iro_desk.letter_retention import OldLetter, RemovedLetters, find_old_letters, remove_letters
 from iro_desk.letters.service import letters_folder
 from iro_desk.recording import format_date
+from iro_desk.store import CaseloadStore
 from iro_desk.ui.errors import show_error, show_exception
 from iro_desk.ui.main_window import MainWindow
 
@@ -137,12 +140,17 @@ class LetterCleanupDialog(QDialog):
         self,
         letters: list[OldLetter],
         *,
+        store: CaseloadStore,
+        clock: Clock,
         folder: Path,
         retention_days: int,
         parent: QWidget | None = None,
     ) -> None:
-        """Show ``letters`` (in ``folder``), older than ``retention_days``."""
+        """Show ``letters`` (in ``folder``), older than ``retention_days``; removing them marks
+        their letters in ``store`` as removed at ``clock.now()``."""
         super().__init__(parent)
+        self.store = store
+        self.clock = clock
         self.folder = Path(folder)
         self.removal: RemovedLetters | None = None
         self.setWindowTitle(TITLE)
@@ -224,7 +232,13 @@ class LetterCleanupDialog(QDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.removal = remove_letters([letter.path for letter in chosen], folder=self.folder)
+        try:
+            self.removal = remove_letters(
+                self.store, chosen, folder=self.folder, clock=self.clock
+            )
+        except IroDeskError as exc:  # nothing was removed; said to the IRO
+            show_exception(self, exc)
+            return
         self.accept()
 
 
@@ -252,7 +266,12 @@ def offer_letter_cleanup(window: MainWindow, *, quiet: bool = False) -> RemovedL
             )
         return None
     dialog = LetterCleanupDialog(
-        letters, folder=folder, retention_days=settings.letter_retention_days, parent=window
+        letters,
+        store=window.store,
+        clock=window.clock,
+        folder=folder,
+        retention_days=settings.letter_retention_days,
+        parent=window,
     )
     try:
         dialog.exec()
@@ -261,11 +280,13 @@ def offer_letter_cleanup(window: MainWindow, *, quiet: bool = False) -> RemovedL
         dialog.deleteLater()
     if removal is None:
         return None
+    if removal.marked:
+        window.refresh()  # open child records show their letters' files as removed
     count = len(removal.removed)
     window.statusBar().showMessage(
         f"Removed {count} old letter{'s' if count != 1 else ''} from {folder}.", 10000
     )
     if removal.problems:
-        show_error(window, "Some letters were not removed:\n\n" + "\n".join(removal.problems),
+        show_error(window, "Not everything went as planned:\n\n" + "\n".join(removal.problems),
                    title=f"{TITLE} — {APP_NAME}")
     return removal

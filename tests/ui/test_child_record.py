@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from iro_desk import recording
 from iro_desk.clock import FixedClock
 from iro_desk.demo import build_demo
-from iro_desk.models import CareEpisode, CaseTrack, Child, Person, Review
+from iro_desk.models import CareEpisode, CaseTrack, Child, Iro, Letter, Person, Review
 from iro_desk.overview import child_detail
 from iro_desk.settings import Settings
 from iro_desk.store import CaseloadStore
@@ -25,7 +25,9 @@ from iro_desk.ui.calendar_view import CalendarView
 from iro_desk.ui.child_record import (
     ChildRecords,
     ChildRecordWindow,
+    LetterLine,
     install_child_records,
+    letters_model,
 )
 from iro_desk.ui.main_window import MainWindow
 from iro_desk.ui.review_form import ReviewForm
@@ -551,3 +553,94 @@ def test_a_child_with_two_open_tracks_is_asked_which_review_to_record(
     assert isinstance(form, ReviewForm) and form.track_id == conference.id
     form.reject()
     record.close()
+
+
+# -- letters whose files were removed -----------------------------------------------------------
+
+
+def test_the_letters_tab_says_which_files_were_removed_and_which_are_not_on_this_laptop(
+    qtbot: QtBot, store: CaseloadStore, tmp_path: Path, boxes: MessageBoxes,
+    qtmodeltester,  # noqa: ANN001
+) -> None:
+    child, review_id = _tess(store)
+    folder = tmp_path / "letters"
+    here = "2026-12-20 introduction letter CR-0001 T.pdf"
+    (folder / here).parent.mkdir()
+    (folder / here).write_bytes(b"%PDF-1.7")
+    removed = "2026-12-01 review letter CR-0001 T.pdf"
+    elsewhere = "2026-11-10 introduction letter CR-0001 T.pdf"
+    with store.session() as session:
+        review = session.get(Review, review_id)
+        assert review is not None
+        review.status, review.held_on, review.participation_code = "held", HELD, "PN1"
+        session.add(review)
+        session.add_all([
+            Iro(name="Robin Example", email="robin.example@council.invalid", is_me=True),
+            Letter(child_id=child, review_id=review_id, file_name=removed,
+                   made_at=dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC),
+                   file_removed_at=dt.datetime(2027, 1, 3, 12, 0, tzinfo=dt.UTC)),
+            Letter(child_id=child, kind="intro", file_name=elsewhere,
+                   made_at=dt.datetime(2026, 11, 10, 10, 0, tzinfo=dt.UTC)),
+            Letter(child_id=child, kind="intro", file_name=here,
+                   made_at=dt.datetime(2026, 12, 20, 10, 0, tzinfo=dt.UTC)),
+        ])
+    record = ChildRecordWindow(
+        store, child, clock=FixedClock(TODAY), settings=Settings(letters_folder=str(folder))
+    )
+    qtbot.addWidget(record)
+    record.show()
+    qtbot.waitExposed(record)
+    record.show_tab("Letters")
+
+    model = record.letters_model
+    qtmodeltester.check(model)
+    headers = [model.headerData(column, Qt.Orientation.Horizontal)
+               for column in range(model.columnCount())]
+    files = [model.index(row, headers.index("File")).data() for row in range(model.rowCount())]
+    assert files == [
+        here,
+        f"{removed} — removed 3 Jan 2027",
+        f"{elsewhere} — not on this laptop",
+    ]
+
+    record.letters_view.setFocus()
+    record.letters_view.setCurrentIndex(model.index(1, 0))
+    qtbot.keyClick(record.letters_view, Qt.Key.Key_Return)
+
+    (said,) = boxes.texts
+    assert f"The file of this letter ({removed}) was removed on 3 Jan 2027, after the " \
+        "letter retention period" in said
+    assert "made again from the review" in said
+    (editor,) = record.letter_editors
+    assert editor.review_id == review_id
+    editor.close()
+    qtbot.waitUntil(lambda: record.letter_editors == [])
+    record.close()
+
+
+@pytest.mark.parametrize(
+    ("removed_on", "here", "shown"),
+    [
+        (None, True, "L.pdf"),
+        (dt.date(2029, 1, 5), False, "L.pdf — removed 5 Jan 2029"),
+        (None, False, "L.pdf — not on this laptop"),
+        (dt.date(2029, 1, 5), True, "L.pdf — removed 5 Jan 2029, but still on this laptop"),
+    ],
+    ids=[
+        "a letter in the letters folder shows its file name",
+        "a letter removed after the retention period says when",
+        "a colleague's letter never on this laptop says so",
+        "a letter marked removed elsewhere but with a copy here says both",
+    ],
+)
+def test_the_file_column_says_where_the_letter_file_is(
+    removed_on: dt.date | None, here: bool, shown: str
+) -> None:
+    line = LetterLine(
+        letter_id=uuid.uuid4(), review_id=None, made_on=dt.date(2027, 1, 4),
+        kind_label="Review letter", review_text="", file_name="L.pdf", sent_on=None,
+        file_removed_on=removed_on, file_here=here,
+    )
+    model = letters_model()
+    model.set_rows([line])
+    assert model.index(0, model.columnCount() - 1).data() == shown

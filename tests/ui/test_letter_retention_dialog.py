@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from iro_desk.clock import FixedClock
 from iro_desk.letter_retention import OldLetter
+from iro_desk.models import Child, Letter
 from iro_desk.settings import update_settings
 from iro_desk.store import CaseloadStore
 from iro_desk.ui.app import create_main_window
@@ -86,15 +87,21 @@ def old(folder: Path) -> list[OldLetter]:
     ]
 
 
+def cleanup_dialog(store: CaseloadStore, folder: Path) -> LetterCleanupDialog:
+    return LetterCleanupDialog(
+        old(folder), store=store, clock=FixedClock(TODAY), folder=folder, retention_days=730
+    )
+
+
 def test_the_model_passes_the_model_tester(qtmodeltester: ModelTester, letters: Path) -> None:
     model = OldLettersModel(old(letters))
     qtmodeltester.check(model)
 
 
 def test_the_dialog_lists_each_letter_with_the_date_it_was_made(
-    qtbot: QtBot, letters: Path
+    qtbot: QtBot, store: CaseloadStore, letters: Path
 ) -> None:
-    dialog = LetterCleanupDialog(old(letters), folder=letters, retention_days=730)
+    dialog = cleanup_dialog(store, letters)
     qtbot.addWidget(dialog)
     model = dialog.model
     rows = [
@@ -121,10 +128,10 @@ def test_ages_read_as_years_and_months(days: int, text: str) -> None:
 
 
 def test_nothing_is_removed_until_the_iro_confirms(
-    qtbot: QtBot, letters: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, store: CaseloadStore, letters: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     boxes = MessageBoxes(monkeypatch, QMessageBox.StandardButton.No)
-    dialog = LetterCleanupDialog(old(letters), folder=letters, retention_days=730)
+    dialog = cleanup_dialog(store, letters)
     qtbot.addWidget(dialog)
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     assert "Remove 2 letter files" in boxes.texts[0]
@@ -133,10 +140,10 @@ def test_nothing_is_removed_until_the_iro_confirms(
 
 
 def test_space_unticks_a_letter_to_keep_it(
-    qtbot: QtBot, letters: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, store: CaseloadStore, letters: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     MessageBoxes(monkeypatch, QMessageBox.StandardButton.Yes)
-    dialog = LetterCleanupDialog(old(letters), folder=letters, retention_days=730)
+    dialog = cleanup_dialog(store, letters)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -153,8 +160,10 @@ def test_space_unticks_a_letter_to_keep_it(
     ]
 
 
-def test_removing_none_ticked_says_so_beside_the_list(qtbot: QtBot, letters: Path) -> None:
-    dialog = LetterCleanupDialog(old(letters), folder=letters, retention_days=730)
+def test_removing_none_ticked_says_so_beside_the_list(
+    qtbot: QtBot, store: CaseloadStore, letters: Path
+) -> None:
+    dialog = cleanup_dialog(store, letters)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.mouseClick(dialog.tick_none_button, Qt.MouseButton.LeftButton)
@@ -185,6 +194,35 @@ def test_the_offer_from_the_main_window_removes_the_old_letters(
     assert removal is not None and len(removal.removed) == 2
     assert "Remove 2 letter files" in boxes.texts[0]
     assert [p.name for p in letters.iterdir()] == ["2026-12-01 review letter DEMO-0003 T.pdf"]
+    assert "Removed 2 old letters" in window.statusBar().currentMessage()
+
+
+def test_the_offer_marks_the_letters_the_caseload_records_as_removed(
+    qtbot: QtBot, window: MainWindow, store: CaseloadStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "2023-03-01 review letter DEMO-0001 T.pdf"
+    with store.session() as session:
+        child = Child(child_ref="DEMO-0001", first_name="Tess", last_name="Demo")
+        letter = Letter(child_id=child.id, file_name=name,
+                        made_at=dt.datetime(2023, 3, 1, 12, 0, tzinfo=dt.UTC))
+        session.add_all([child, letter])
+    MessageBoxes(monkeypatch, QMessageBox.StandardButton.Yes)
+
+    def press_remove() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, LetterCleanupDialog):
+            dialog.remove_button.click()
+        elif dialog is not None:
+            dialog.close()
+
+    QTimer.singleShot(0, press_remove)
+    removal = offer_letter_cleanup(window)
+
+    assert removal is not None and removal.marked == [letter.id]
+    with store.session() as session:
+        marked = session.get(Letter, letter.id)
+        assert marked is not None and marked.file_removed_at == FixedClock(TODAY).now()
+    qtbot.waitUntil(lambda: not window.reading, timeout=20000)  # re-read for open records
     assert "Removed 2 old letters" in window.statusBar().currentMessage()
 
 
