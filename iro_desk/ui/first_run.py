@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QInputDialog,
@@ -907,6 +908,9 @@ class FirstRunDialog(QDialog):
         self.stopped_label.setAccessibleName("What was stopped")
         self.stopped_label.setTextFormat(Qt.TextFormat.PlainText)
         self.stopped_label.setWordWrap(True)
+        # A framed notice, so it reads as news rather than as part of the page below it.
+        self.stopped_label.setFrameShape(QFrame.Shape.StyledPanel)
+        self.stopped_label.setMargin(6)
         self.stopped_label.hide()
         self._pages = QStackedWidget(self)
         self._pages.addWidget(self._choices_page())
