@@ -47,6 +47,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import secrets
 import shutil
 import sqlite3
 import uuid
@@ -86,17 +87,21 @@ from iro_desk.sync.state import (
     DIRTY_TABLE,
     LOCAL_TABLE_NAMES,
     TABLES,
+    SentMark,
     SyncState,
     TableSpec,
     child_display_name,
+    clear_sent,
     dirty_mark,
     encode_raw,
     ensure_sync_tables,
     forget_base,
     insert_row,
     raw_value,
+    read_sent,
     read_state,
     record_label,
+    write_sent,
     write_state,
 )
 from iro_desk.sync.team_key import team_keyring
@@ -589,6 +594,7 @@ class _Attempt:
         self.conn: Any = None
         self.source = ""  # "team" (a whole team copy) or "ovl" (changes over the base)
         self.rewrite_full = False  # write the whole team file again (a new team key)
+        self.nonce = ""  # of the generation this sync writes (``_note_sent``)
 
     # -- the outline -------------------------------------------------------------------------
     def _stop_if_cancelled(self) -> None:
@@ -634,6 +640,7 @@ class _Attempt:
         self._prepare_team_copy(plan)
         _step("downloaded")
         self._stop_if_cancelled()
+        self._adopt_sent()
         self.payload_path = self.work / "payload.irodesk"
         new_work_file(self.payload_path, self.work.parent / "templates")
         _work_file(conn, self.payload_path, "pay")
@@ -650,6 +657,7 @@ class _Attempt:
         publish = full or bool(self.publish_ids_total or self.cl_out)
         if publish:
             self._fill_payload(full)
+            self._note_sent(plan)
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE pay")
         _step("merged")
@@ -1337,6 +1345,77 @@ class _Attempt:
             "confirm."
         )
 
+    # -- a generation written but not recorded --------------------------------------------------
+    def _note_sent(self, plan: _Plan) -> None:
+        """Note, before writing it, the generation this sync will write (``SentMark``)."""
+        self.nonce = secrets.token_hex(8)
+        not_ours = {
+            t: sorted(ids) for t, merged in self.merges.items()
+            if (ids := {i for i, m in merged.items() if m.team_changed})
+        }
+        number = plan.head.generation + 1 if plan.head else 1
+        write_sent(self.conn, SentMark(self.nonce, number, not_ours))
+
+    def _adopt_sent(self) -> None:
+        """Take into the base this laptop's own records from a generation it wrote unrecorded.
+
+        A sync cut short after writing its generation to the share and before recording it
+        here (killed, or started again) leaves the team file holding this laptop's values while
+        the base still has the older ones. Edited again here, such a record would look changed
+        on both sides: a conflict of the IRO with themselves. So when the noted generation is
+        on the share (the same number and nonce, written by this laptop), the records in it
+        that were this laptop's own values become the base, as that sync would have made them.
+        Nothing else changes: the sync then goes on as usual and reads the generation too.
+        """
+        conn = self.conn
+        mark = read_sent(conn)
+        if mark is None:
+            return
+        manifest = None
+        if (
+            self.state.has_base
+            and not self.plan.ignore_base
+            and mark.generation > self.state.generation
+            and mark.generation in self.numbers
+        ):
+            with contextlib.suppress(GenerationVanishedError):
+                manifest = self.share.read_manifest(mark.generation)
+        if manifest is not None and (
+            manifest.nonce != mark.nonce or manifest.laptop_id != self.laptop_id
+        ):
+            manifest = None
+        if manifest is not None:
+            _fetch_checked(self.share, manifest, self.work / "sent.irodesk")
+            attach_file(conn, self.work / "sent.irodesk", "sent")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if manifest is not None:
+                for spec in TABLES.values():
+                    conn.execute(
+                        _upsert(
+                            spec,
+                            f"main.{spec.base}",
+                            f"SELECT {_cols(spec.columns)} FROM sent.{spec.name} WHERE id IN "
+                            f"(SELECT row_id FROM sent.{SYNC_ROWS} WHERE table_name = ?) AND "
+                            "id NOT IN (SELECT value FROM json_each(?))",
+                        ),
+                        (spec.name, json.dumps(mark.not_ours.get(spec.name, []))),
+                    )
+                conn.execute(
+                    f"INSERT OR IGNORE INTO main.{BASE_CHANGE_LOG} SELECT c.id FROM "
+                    "main.change_log c WHERE EXISTS (SELECT 1 FROM sent.change_log x "
+                    "WHERE x.id = c.id)"
+                )
+            clear_sent(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            if manifest is not None:
+                conn.execute("DETACH DATABASE sent")
+
     # -- what goes to the share ------------------------------------------------------------
     def _decide_full(self, plan: _Plan) -> bool:
         if plan.path == "new-share" or self.rewrite_full:
@@ -1415,7 +1494,7 @@ class _Attempt:
             codec="",
             payload_sha256="",
             payload_size=0,
-            nonce="",
+            nonce=self.nonce,
             counts=counts,
         )
         try:
@@ -1446,6 +1525,7 @@ class _Attempt:
         try:
             conn.execute("PRAGMA defer_foreign_keys = ON")
             apply_start = dirty_mark(conn)
+            clear_sent(conn)  # what it noted is recorded now, with everything else
             self._verify_unchanged()
             self._write_incoming()
             run_id = uuid.uuid4()

@@ -479,11 +479,11 @@ class TeamShare:
     def publish(self, payload: Path, manifest: Manifest) -> Manifest:
         """Write ``payload`` as generation ``manifest.generation``; only if that number is free.
 
-        The manifest's checksum, size, codec and nonce are filled in here. Raises
-        ``GenerationTakenError`` when another laptop wrote that number first.
+        The manifest's checksum, size, codec and nonce (unless it has one) are filled in here.
+        Raises ``GenerationTakenError`` when another laptop wrote that number first.
         """
         self.check_reachable()
-        nonce = secrets.token_hex(8)
+        nonce = manifest.nonce or secrets.token_hex(8)
         try:
             self.generations.mkdir(parents=True, exist_ok=True)
             data = self.codec.encode(Path(payload).read_bytes())

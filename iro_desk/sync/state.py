@@ -247,6 +247,60 @@ def write_state(conn: Any, state: SyncState) -> None:
         )
 
 
+@dataclass(frozen=True)
+class SentMark:
+    """A generation this laptop was about to write to the share, noted before it was written.
+
+    Kept until the sync that wrote it is recorded here. When that sync was cut short between
+    writing the generation and recording it (killed, or started again because the IRO edited
+    meanwhile), the next sync finds the generation by its ``nonce`` and takes this laptop's own
+    records in it as the base: the team file and this laptop both had those values. Records in
+    ``not_ours`` (merged with the team's changes, which this laptop never got) are left alone.
+    """
+
+    nonce: str
+    generation: int
+    not_ours: dict[str, list[str]]
+
+
+_SENT_KEYS = ("sent_nonce", "sent_generation", "sent_not_ours")
+
+
+def write_sent(conn: Any, mark: SentMark) -> None:
+    """Note the generation about to be written (inside the caller's transaction)."""
+    for key, value in zip(
+        _SENT_KEYS,
+        (mark.nonce, str(mark.generation), json.dumps(mark.not_ours, sort_keys=True)),
+        strict=True,
+    ):
+        conn.execute(
+            f"INSERT INTO main.{STATE_TABLE} (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+def read_sent(conn: Any) -> SentMark | None:
+    """The generation noted by ``write_sent`` and not yet recorded as synced, if any."""
+    marks = ", ".join("?" for _ in _SENT_KEYS)
+    values = dict(conn.execute(
+        f"SELECT key, value FROM main.{STATE_TABLE} WHERE key IN ({marks})", _SENT_KEYS
+    ).fetchall())
+    if not values.get("sent_nonce"):
+        return None
+    try:
+        not_ours = json.loads(values.get("sent_not_ours") or "{}")
+        return SentMark(values["sent_nonce"], int(values.get("sent_generation") or 0), not_ours)
+    except (ValueError, TypeError):
+        return SentMark(values["sent_nonce"], 0, {})  # unreadable: matches no generation
+
+
+def clear_sent(conn: Any) -> None:
+    """Forget the noted generation (inside the caller's transaction)."""
+    marks = ", ".join("?" for _ in _SENT_KEYS)
+    conn.execute(f"DELETE FROM main.{STATE_TABLE} WHERE key IN ({marks})", _SENT_KEYS)
+
+
 def forget_base(conn: Any) -> None:
     """Empty the base (inside the caller's transaction): the next merge is two-way."""
     for spec in TABLES.values():

@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 from sync_helpers import TODAY, Laptop, LaptopFactory
 
 import iro_desk.sync.engine as engine
 import iro_desk.sync.share as share_module
-from iro_desk.models import Child, Visit
+from iro_desk.models import Child, SyncConflict, Visit
 from iro_desk.store import CaseloadStore, check_file
 from iro_desk.sync.share import ShareUnavailableError, TeamShare
+from iro_desk.sync.state import read_sent
 
 STEPS = ["listed", "downloaded", "merged", "published", "backed_up", "applied", "committed",
          "pruned"]
@@ -141,6 +143,104 @@ def test_the_share_vanishing_mid_write_loses_nothing(
                  if p.name.startswith(".new-")]
     assert leftovers == [], "a failed write removes its temporary folder"
     _everything_arrived(a, b, expected)
+
+
+# --- Cut short after writing to the share, before recording it here ------------------------------
+
+
+def _sync_cut_short_after_writing(machine: Laptop, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync whose generation reaches the share, then dies before this laptop records it."""
+
+    def crash(name: str) -> None:
+        if name == "published":
+            raise _CrashError(name)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "_step", crash)
+        with pytest.raises(_CrashError):
+            machine.sync()
+
+
+def _nothing_noted(machine: Laptop) -> bool:
+    conn = machine.store.raw_connection()
+    try:
+        return read_sent(conn) is None
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("field", ["notes", "preferred_name"],
+                         ids=["the same field edited again", "another field edited"])
+def test_editing_after_a_sync_cut_short_is_not_a_conflict_with_yourself(
+    laptop: LaptopFactory, monkeypatch: pytest.MonkeyPatch, field: str
+) -> None:
+    a = laptop("a", demo=True)
+    a.sync()
+    b = laptop("b")
+    b.sync()
+    child = a.child("DEMO-0001").id
+    a.edit(Child, child, notes="First note")
+    _sync_cut_short_after_writing(a, monkeypatch)
+    b.sync()
+    assert b.get(Child, child).notes == "First note", "the cut-short sync reached the share"
+    a.edit(Child, child, **{field: "Second"})
+    report = a.sync()
+    assert report.conflicts_new == 0 and report.conflicts_open == 0
+    assert _nothing_noted(a), "the recorded sync forgets the generation it noted"
+    b.sync()
+    assert a.snapshot() == b.snapshot()
+    assert getattr(b.get(Child, child), field) == "Second"
+    assert b.get(Child, child).notes == ("Second" if field == "notes" else "First note")
+
+
+def test_a_colleagues_edit_after_a_sync_cut_short_still_merges_or_conflicts(
+    laptop: LaptopFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = laptop("a", demo=True)
+    a.sync()
+    b = laptop("b")
+    b.sync()
+    child, other = a.child("DEMO-0001").id, a.child("DEMO-0002").id
+    a.edit(Child, child, notes="First note")
+    a.edit(Child, other, notes="First note")
+    _sync_cut_short_after_writing(a, monkeypatch)
+    b.sync()
+    b.edit(Child, child, preferred_name="Bee")  # another field: merged with A's next edit
+    b.edit(Child, other, notes="B's note")  # the same field: a real conflict
+    b.sync()
+    a.edit(Child, child, notes="Second note")
+    a.edit(Child, other, notes="Second note")
+    report = a.sync()
+    b.sync()
+    merged = b.get(Child, child)
+    assert (merged.notes, merged.preferred_name) == ("Second note", "Bee")
+    assert (a.get(Child, child).notes, a.get(Child, child).preferred_name) == (
+        "Second note", "Bee")
+    assert report.conflicts_new == 1
+    with a.store.session() as session:
+        conflict = session.exec(select(SyncConflict)).one()
+    assert str(conflict.row_id) == str(other) and conflict.field == "notes"
+    assert (conflict.base_json, conflict.local_json, conflict.theirs_json) == (
+        '"First note"', '"Second note"', '"B\'s note"'
+    ), "the base is what A wrote to the share, so only B's change meets A's"
+
+
+def test_a_noted_generation_that_never_reached_the_share_is_forgotten(
+    laptop: LaptopFactory, share: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, expected = _busy_pair(laptop)
+
+    def rename(source: Path, target: Path) -> None:
+        raise OSError(5, "The specified network name is no longer available")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(share_module, "_rename_folder", rename)
+        with pytest.raises(ShareUnavailableError):
+            a.sync()
+    assert not _nothing_noted(a), "noted before writing"
+    a.edit(Child, a.child("DEMO-0001").id, notes="A's note")  # unchanged: still A's
+    _everything_arrived(a, b, expected)
+    assert _nothing_noted(a)
 
 
 # --- A real process, killed at random moments ---------------------------------------------------
