@@ -437,8 +437,12 @@ def _ids(conn: Any, sql: str, params: Iterable[Any] = ()) -> set[str]:
 
 
 def _fill(conn: Any, table: str, ids: Iterable[str]) -> None:
+    """Put ``ids`` in the temp id table ``table``: one statement, in key order."""
     conn.execute(f"DELETE FROM temp.{table}")
-    conn.executemany(f"INSERT OR IGNORE INTO temp.{table} (id) VALUES (?)", ((i,) for i in ids))
+    conn.execute(
+        f"INSERT OR IGNORE INTO temp.{table} (id) SELECT value FROM json_each(?)",
+        (json.dumps(sorted(ids)),),
+    )
 
 
 def _rows(conn: Any, sql: str, columns: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -594,7 +598,15 @@ class _Attempt:
         self.conn: Any = None
         self.source = ""  # "team" (a whole team copy) or "ovl" (changes over the base)
         self.rewrite_full = False  # write the whole team file again (a new team key)
+        self.made: set[str] = set()  # temp id tables made so far
         self.nonce = ""  # of the generation this sync writes (``_note_sent``)
+
+    def _fill(self, table: str, ids: Iterable[str]) -> None:
+        """Fill a temp id table, made on first use (most of them stay unused)."""
+        if table not in self.made:
+            self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY)")
+            self.made.add(table)
+        _fill(self.conn, table, ids)
 
     # -- the outline -------------------------------------------------------------------------
     def _stop_if_cancelled(self) -> None:
@@ -876,10 +888,12 @@ class _Attempt:
     # -- comparing ---------------------------------------------------------------------------
     def _temp_tables(self) -> None:
         conn = self.conn
+        # Id tables that queries read before anything fills them; the rest are made by _fill.
+        prefixes = ("l",) + (("s", "ev") if self.scope == "mine" else ())
         for spec in TABLES.values():
-            for prefix in ("l", "o", "th", "lost", "agreed", "out", "inc", "both", "pub",
-                           "new", "ev", "touched", "s"):
+            for prefix in prefixes:
                 conn.execute(f"CREATE TEMP TABLE {prefix}_{spec.name} (id TEXT PRIMARY KEY)")
+                self.made.add(f"{prefix}_{spec.name}")
             if self.plan.ignore_base:
                 conn.execute(
                     f"CREATE TEMP TABLE nobase_{spec.name} AS SELECT * FROM main.{spec.base} "
@@ -910,6 +924,13 @@ class _Attempt:
         for table_name, row_id, name in held_rows:
             self.held.setdefault((table_name, row_id), set()).add(name)
         self.dirty_seen = dirty_mark(conn)
+        written: dict[str, set[str]] = {}
+        if not self.full_compare:  # one pass over the notes, not one per table
+            for table_name, row_id in conn.execute(
+                f"SELECT table_name, row_id FROM main.{DIRTY_TABLE} WHERE seq <= ?",
+                (self.dirty_seen,),
+            ).fetchall():
+                written.setdefault(table_name, set()).add(row_id)
         for spec in TABLES.values():
             t, base = spec.name, self.base_table(spec)
             if self.full_compare:
@@ -920,18 +941,15 @@ class _Attempt:
                 local_changed = {row[0] for row in changed_here if row[0] is not None}
                 orphans = {row[1] for row in changed_here if row[0] is None}
             else:
-                conn.execute(
-                    f"INSERT OR IGNORE INTO temp.l_{t} SELECT row_id FROM main.{DIRTY_TABLE} "
-                    "WHERE table_name = ? AND seq <= ?",
-                    (t, self.dirty_seen),
-                )
-                conn.executemany(  # records in conflict differ from the base until settled
-                    f"INSERT OR IGNORE INTO temp.l_{t} (id) VALUES (?)",
-                    [(row,) for (table_name, row) in self.held if table_name == t],
+                # Records in conflict differ from the base until settled: compared too.
+                self._fill(
+                    f"l_{t}",
+                    written.get(t, set())
+                    | {row for (table_name, row) in self.held if table_name == t},
                 )
                 local_changed = _ids(
                     conn,
-                    f"SELECT l.id FROM temp.l_{t} d JOIN main.{t} l ON l.id = d.id "
+                    f"SELECT l.id FROM temp.l_{t} d CROSS JOIN main.{t} l ON l.id = d.id "
                     f"LEFT JOIN {base} b ON b.id = l.id "
                     f"WHERE b.id IS NULL OR NOT ({_same(spec, 'l', 'b')})",
                 )
@@ -958,10 +976,10 @@ class _Attempt:
                 )
                 lost = set()
             both_changed = local_changed & team_changed
-            _fill(conn, f"both_{t}", both_changed)
+            self._fill(f"both_{t}", both_changed)
             agreed = _ids(
                 conn,
-                f"SELECT l.id FROM temp.both_{t} c JOIN main.{t} l ON l.id = c.id "
+                f"SELECT l.id FROM temp.both_{t} c CROSS JOIN main.{t} l ON l.id = c.id "
                 f"JOIN ({self.team_rows_sql(spec, f'temp.both_{t}')}) x ON x.id = c.id "
                 f"WHERE {_same(spec, 'l', 'x')}",
             ) if both_changed else set()
@@ -996,7 +1014,7 @@ class _Attempt:
             s["in_update"] = s["th"] - s["l"] - s["held"] - s["o"]
             if not both:
                 continue
-            _fill(conn, f"both_{t}", both)
+            self._fill(f"both_{t}", both)
             local_rows = _rows(
                 conn,
                 f"SELECT {_cols(spec.columns)} FROM main.{t} WHERE id IN "
@@ -1043,15 +1061,15 @@ class _Attempt:
             self.publish_ids_total += len(pub)
             if not pub:
                 continue
-            _fill(conn, f"pub_{t}", pub)
+            self._fill(f"pub_{t}", pub)
             new = _ids(
                 conn,
                 f"SELECT id FROM temp.pub_{t} p WHERE NOT {self.in_team_sql(spec, 'p.id')}",
             )
             s["new"] = new
-            _fill(conn, f"new_{t}", new)
+            self._fill(f"new_{t}", new)
             if s["out"]:
-                _fill(conn, f"out_{t}", s["out"])
+                self._fill(f"out_{t}", s["out"])
                 conn.execute(
                     _upsert(
                         spec,
@@ -1113,7 +1131,7 @@ class _Attempt:
         self.scope_key = self._scope_key(me_ids)
         if self.source == "ovl" and self.scope_key != self.state.scope_key:
             raise _RestartError("who this laptop is for changed", full=True)
-        _fill(conn, "me", me_ids)
+        self._fill("me", me_ids)
         if self.scope == "mine":
             self._compute_scope()
         for spec in TABLES.values():
@@ -1129,7 +1147,7 @@ class _Attempt:
             )
             orphans = s["o"] - s["held"]
             if orphans:
-                _fill(conn, f"inc_{t}", orphans)
+                self._fill(f"inc_{t}", orphans)
                 orphans_in = _ids(
                     conn,
                     f"SELECT x.id FROM tv_{t} x WHERE x.id IN (SELECT id FROM temp.inc_{t}) "
@@ -1187,7 +1205,7 @@ class _Attempt:
             arriving = self.sets[t]["new_in"]
             if not arriving:
                 continue
-            _fill(conn, f"inc_{t}", arriving)
+            self._fill(f"inc_{t}", arriving)
             flagged = _ids(
                 conn,
                 f"SELECT row_id FROM ovl.{SYNC_ROWS} WHERE table_name = ? AND is_new = 1 AND "
@@ -1209,7 +1227,7 @@ class _Attempt:
                 arriving = s["new_in"] | s["orphans_in"] | s["in_update"] | s["parents"]
                 if not arriving or not spec.foreign_keys:
                     continue
-                _fill(conn, f"inc_{spec.name}", arriving)
+                self._fill(f"inc_{spec.name}", arriving)
                 for column, parent in spec.foreign_keys:
                     if parent not in TABLES:
                         continue
@@ -1223,7 +1241,7 @@ class _Attempt:
                     ) - coming
                     if not wanted:
                         continue
-                    _fill(conn, f"inc_{parent}", wanted)
+                    self._fill(f"inc_{parent}", wanted)
                     found = _ids(
                         conn,
                         f"SELECT id FROM tv_{parent} WHERE id IN "
@@ -1286,10 +1304,10 @@ class _Attempt:
         outgoing = s["out"] | {i for i, m in self.merges["child"].items() if m.team_changed}
         if not outgoing:
             return
-        _fill(conn, "pub_child", outgoing)
+        self._fill("pub_child", outgoing)
         if self.source == "ovl":
             new_refs = conn.execute(
-                f"SELECT count(*) FROM temp.pub_child p JOIN main.child l ON l.id = p.id "
+                f"SELECT count(*) FROM temp.pub_child p CROSS JOIN main.child l ON l.id = p.id "
                 f"LEFT JOIN {self.base_table(TABLES['child'])} b ON b.id = p.id "
                 "WHERE b.id IS NULL OR b.child_ref IS NOT l.child_ref"
             ).fetchone()[0]
@@ -1298,7 +1316,7 @@ class _Attempt:
             return
         _refuse_clash(conn.execute(
             "SELECT l.child_ref, l.first_name, l.last_name, x.first_name, x.last_name "
-            "FROM temp.pub_child p JOIN main.child l ON l.id = p.id "
+            "FROM temp.pub_child p CROSS JOIN main.child l ON l.id = p.id "
             "JOIN team.child x ON x.child_ref = l.child_ref AND x.id <> l.id LIMIT 1"
         ).fetchone())
 
@@ -1308,7 +1326,7 @@ class _Attempt:
         arriving = self.sets["child"]["inc"]
         if not arriving:
             return
-        _fill(conn, "inc_child", arriving)
+        self._fill("inc_child", arriving)
         _refuse_clash(conn.execute(
             "SELECT l.child_ref, l.first_name, l.last_name, x.first_name, x.last_name "
             "FROM tv_child x JOIN main.child l ON l.child_ref = x.child_ref AND l.id <> x.id "
@@ -1433,8 +1451,7 @@ class _Attempt:
             s = self.sets[t]
             if not s["pub"]:
                 continue
-            _fill(conn, f"pub_{t}", s["pub"])
-            _fill(conn, f"new_{t}", s.get("new", set()))
+            # temp.pub_<table> and temp.new_<table> still hold these (_apply_to_team_copy).
             conn.execute(
                 f"INSERT INTO pay.{SYNC_ROWS} (table_name, row_id, is_new) SELECT ?, id, "
                 f"id IN (SELECT id FROM temp.new_{t}) FROM temp.pub_{t}",
@@ -1590,7 +1607,7 @@ class _Attempt:
             t = spec.name
             s = self.sets[t]
             if s["in_update"]:
-                _fill(conn, f"inc_{t}", s["in_update"])
+                self._fill(f"inc_{t}", s["in_update"])
                 moved = conn.execute(
                     f"SELECT count(*) FROM temp.inc_{t} c LEFT JOIN main.{t} l ON l.id = c.id "
                     f"LEFT JOIN {self.base_table(spec)} b ON b.id = c.id "
@@ -1600,7 +1617,7 @@ class _Attempt:
                     raise _RestartError("the caseload changed while syncing")
             arriving = s["new_in"] | s["orphans_in"] | s["parents"]
             if arriving:
-                _fill(conn, f"inc_{t}", arriving)
+                self._fill(f"inc_{t}", arriving)
                 there = conn.execute(
                     f"SELECT count(*) FROM main.{t} WHERE id IN (SELECT id FROM temp.inc_{t})"
                 ).fetchone()[0]
@@ -1608,7 +1625,7 @@ class _Attempt:
                     raise _RestartError("the caseload changed while syncing")
             merged = self.merges[t]
             if merged:
-                _fill(conn, f"both_{t}", merged)
+                self._fill(f"both_{t}", merged)
                 now = _rows(
                     conn,
                     f"SELECT {_cols(spec.columns)} FROM main.{t} WHERE id IN "
@@ -1625,7 +1642,7 @@ class _Attempt:
             t = spec.name
             s = self.sets[t]
             if s["inc"]:
-                _fill(conn, f"inc_{t}", s["inc"])
+                self._fill(f"inc_{t}", s["inc"])
                 columns = [c for c in spec.columns]
                 select = ", ".join(
                     "CASE WHEN ? <> '' AND lower(trim(x.identity)) = ? THEN 1 ELSE 0 END"
@@ -1674,12 +1691,18 @@ class _Attempt:
         ids = {i for i in child_ids if i}
         if not ids:
             return {}
-        _fill(self.conn, "inc_child", ids)
+        self._fill("inc_child", ids)
         rows = self.conn.execute(
             "SELECT id, preferred_name, first_name, last_name FROM main.child WHERE id IN "
-            "(SELECT id FROM temp.inc_child) UNION ALL SELECT id, preferred_name, first_name, "
-            "last_name FROM tv_child WHERE id IN (SELECT id FROM temp.inc_child)"
+            "(SELECT id FROM temp.inc_child)"
         ).fetchall()
+        missing = ids - {row[0] for row in rows}
+        if missing:  # children only on the team file
+            self._fill("inc_child", missing)
+            rows += self.conn.execute(
+                "SELECT id, preferred_name, first_name, last_name FROM tv_child WHERE id IN "
+                "(SELECT id FROM temp.inc_child)"
+            ).fetchall()
         names = {}
         for row_id, preferred, first, last in rows:
             names.setdefault(
@@ -1753,7 +1776,7 @@ class _Attempt:
             return {}
         for t, ids in candidates.items():
             spec = TABLES[t]
-            _fill(conn, f"ev_{t}", ids)
+            self._fill(f"ev_{t}", ids)
             conn.execute(
                 f"DELETE FROM temp.ev_{t} WHERE id NOT IN (SELECT l.id FROM main.{t} l JOIN "
                 f"tv_{t} x ON x.id = l.id WHERE l.id IN (SELECT id FROM temp.ev_{t}) AND "
@@ -1806,14 +1829,18 @@ class _Attempt:
             if plan.ignore_base:
                 touched |= s["l"]
             if touched:
-                _fill(conn, f"touched_{t}", touched)
+                self._fill(f"touched_{t}", touched)
+                # An upsert changes each base row where it is; INSERT OR REPLACE would delete
+                # and re-insert it, writing twice the pages.
+                updates = ", ".join(f"{c} = excluded.{c}" for c in spec.columns if c != "id")
                 conn.execute(
-                    f"INSERT OR REPLACE INTO main.{spec.base} ({_cols(spec.columns)}) "
-                    f"{self.team_rows_sql(spec, f'temp.touched_{t}', _team_select(spec, 'x'))}"
+                    f"INSERT INTO main.{spec.base} ({_cols(spec.columns)}) "
+                    f"{self.team_rows_sql(spec, f'temp.touched_{t}', _team_select(spec, 'x'))} "
+                    f"ON CONFLICT(id) DO UPDATE SET {updates}"
                 )
             gone = s["orphans_gone"]
             if gone:
-                _fill(conn, f"touched_{t}", gone)
+                self._fill(f"touched_{t}", gone)
                 conn.execute(
                     f"DELETE FROM main.{spec.base} WHERE id IN (SELECT id FROM temp.touched_{t})"
                 )
@@ -1850,21 +1877,28 @@ class _Attempt:
         self.counts_listed = {k: len(v) for k, v in entries.items()}
         shown = {k: v[:LIST_LIMIT] for k, v in entries.items()}
         wanted: dict[str, set[str]] = {}
-        for items in shown.values():
-            for t, row_id, _action in items:
+        # Labelled as the team file now has them: what came in or was merged. What only went
+        # out (or leaves) is the same on both sides, so this laptop's row is read for it.
+        from_team: dict[str, set[str]] = {}
+        for direction, items in shown.items():
+            for t, row_id, action in items:
                 wanted.setdefault(t, set()).add(row_id)
+                if direction == "in" or action == "merged":
+                    from_team.setdefault(t, set()).add(row_id)
         rows: dict[str, dict[str, dict[str, Any]]] = {}
         for t, ids in wanted.items():
             spec = TABLES[t]
-            _fill(self.conn, f"touched_{t}", ids)
+            self._fill(f"touched_{t}", ids)
             found = _rows(
                 self.conn,
                 f"SELECT {_cols(spec.columns)} FROM main.{t} WHERE id IN "
                 f"(SELECT id FROM temp.touched_{t})",
                 spec.columns,
             )
-            found.update(_rows(self.conn, self.team_rows_sql(spec, f"temp.touched_{t}"),
-                               spec.columns))
+            if t in from_team:
+                self._fill(f"touched_{t}", from_team[t])
+                found.update(_rows(self.conn, self.team_rows_sql(spec, f"temp.touched_{t}"),
+                                   spec.columns))
             rows[t] = found
         names = self._child_names(
             str(row.get("child_id") or "") for found in rows.values() for row in found.values()
