@@ -30,7 +30,7 @@ from iro_desk.backups import BackupInfo, latest_good_backup, list_backups, resto
 from iro_desk.errors import IroDeskError
 from iro_desk.store import CaseloadStore, FileKey, is_encrypted_file
 from iro_desk.ui.errors import ask_yes_no, show_error, show_exception
-from iro_desk.ui.first_run import ask_passphrase
+from iro_desk.ui.first_run import ask_passphrase, run_with_progress
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -206,7 +206,12 @@ def restore_into_window(window: Any) -> bool:
     path = store.path
     store.close()
     try:
-        aside = restore_backup(path, chosen.path, store.key)
+        # Checking and copying a whole caseload takes seconds on a big one: off the GUI thread,
+        # with progress. A restore is one replacement once begun, so it has no Stop button.
+        aside = run_with_progress(
+            window, f"Restoring {chosen.path.name}…",
+            lambda: restore_backup(path, chosen.path, store.key),
+        )
     except IroDeskError as exc:
         show_exception(window, exc)
         aside = None
@@ -264,7 +269,9 @@ def offer_restore_for_damaged(
     ):
         return None
     try:
-        restore_backup(path, latest.path, key)
+        run_with_progress(
+            parent, f"Restoring {latest.path.name}…", lambda: restore_backup(path, latest.path, key)
+        )
         found_key = key if is_encrypted_file(path) else None
         return CaseloadStore.open_with_key(path, found_key)
     except IroDeskError as exc:

@@ -4,6 +4,7 @@ settings, help, the daily backup and restoring from a backup."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -194,7 +195,16 @@ def test_restore_from_backup_brings_back_the_backup_and_keeps_the_current_file_a
 
     monkeypatch.setattr(RestoreDialog, "exec", choose_newest)
     monkeypatch.setattr(restore_dialog, "ask_yes_no", lambda *_a, **_k: True)
+    threads: list[threading.Thread] = []
+    real_restore = restore_dialog.restore_backup
+
+    def restore(*args: object) -> object:
+        threads.append(threading.current_thread())
+        return real_restore(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(restore_dialog, "restore_backup", restore)
     window.named_actions["restore_backup"].trigger()
+    assert threads and threads[0] is not threading.main_thread(), "restored off the GUI thread"
     qtbot.waitUntil(lambda: not window.reading, timeout=20000)
     assert window.store.path == path
     assert _children(window.store) == before
