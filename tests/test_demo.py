@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import select
+from work_helpers import StopAt
 
 from iro_desk.cli import main
 from iro_desk.demo import build_demo
@@ -65,19 +66,6 @@ def test_another_seed_gives_another_caseload(tmp_path: Path) -> None:
     build_demo(first, children=5, seed=1, today=TODAY)
     build_demo(second, children=5, seed=2, today=TODAY)
     assert _snapshot(first)["child"] != _snapshot(second)["child"]
-
-
-class StopAt:
-    """A ``check`` that counts its calls and stops the work at call ``at`` (0: never)."""
-
-    def __init__(self, at: int = 0) -> None:
-        self.at = at
-        self.calls = 0
-
-    def __call__(self) -> None:
-        self.calls += 1
-        if self.calls == self.at:
-            raise WorkCancelledError()
 
 
 def test_a_demo_checked_as_it_is_built_is_the_same_demo(tmp_path: Path) -> None:

@@ -51,7 +51,7 @@ import secrets
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -498,6 +498,25 @@ def _work_file(conn: Any, path: Path, schema: str) -> None:
     conn.execute(f"PRAGMA {schema}.journal_mode = MEMORY")
 
 
+@contextlib.contextmanager
+def _attached_transaction(
+    conn: Any, path: Path, schema: str, *, begin: str = "BEGIN"
+) -> Iterator[None]:
+    """Attach ``path`` as ``schema`` for one transaction (committed, or rolled back on error)."""
+    attach_file(conn, path, schema)
+    try:
+        conn.execute(begin)
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute(f"DETACH DATABASE {schema}")
+
+
 def _create_sync_rows(conn: Any, schema: str) -> None:
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {schema}.{SYNC_ROWS} (table_name TEXT NOT NULL, "
@@ -845,17 +864,8 @@ class _Attempt:
         for manifest in changes:
             part = self.work / f"g{manifest.generation:08d}.irodesk"
             _fetch_checked(self.share, manifest, part)
-            attach_file(conn, part, "part")
-            try:
-                conn.execute("BEGIN")
+            with _attached_transaction(conn, part, "part"):
                 _apply_payload(conn, "part", "main", with_rows=with_rows)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            finally:
-                conn.execute("DETACH DATABASE part")
             part.unlink(missing_ok=True)
 
     def base_table(self, spec: TableSpec) -> str:
@@ -1402,37 +1412,28 @@ class _Attempt:
             manifest.nonce != mark.nonce or manifest.laptop_id != self.laptop_id
         ):
             manifest = None
-        if manifest is not None:
-            _fetch_checked(self.share, manifest, self.work / "sent.irodesk")
-            attach_file(conn, self.work / "sent.irodesk", "sent")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if manifest is not None:
-                for spec in TABLES.values():
-                    conn.execute(
-                        _upsert(
-                            spec,
-                            f"main.{spec.base}",
-                            f"SELECT {_cols(spec.columns)} FROM sent.{spec.name} WHERE id IN "
-                            f"(SELECT row_id FROM sent.{SYNC_ROWS} WHERE table_name = ?) AND "
-                            "id NOT IN (SELECT value FROM json_each(?))",
-                        ),
-                        (spec.name, json.dumps(mark.not_ours.get(spec.name, []))),
-                    )
+        if manifest is None:  # not written, or not to be trusted: forget it
+            clear_sent(conn)  # one statement: its own transaction
+            return
+        sent = _fetch_checked(self.share, manifest, self.work / "sent.irodesk")
+        with _attached_transaction(conn, sent, "sent", begin="BEGIN IMMEDIATE"):
+            for spec in TABLES.values():
                 conn.execute(
-                    f"INSERT OR IGNORE INTO main.{BASE_CHANGE_LOG} SELECT c.id FROM "
-                    "main.change_log c WHERE EXISTS (SELECT 1 FROM sent.change_log x "
-                    "WHERE x.id = c.id)"
+                    _upsert(
+                        spec,
+                        f"main.{spec.base}",
+                        f"SELECT {_cols(spec.columns)} FROM sent.{spec.name} WHERE id IN "
+                        f"(SELECT row_id FROM sent.{SYNC_ROWS} WHERE table_name = ?) AND "
+                        "id NOT IN (SELECT value FROM json_each(?))",
+                    ),
+                    (spec.name, json.dumps(mark.not_ours.get(spec.name, []))),
                 )
+            conn.execute(
+                f"INSERT OR IGNORE INTO main.{BASE_CHANGE_LOG} SELECT c.id FROM "
+                "main.change_log c WHERE EXISTS (SELECT 1 FROM sent.change_log x "
+                "WHERE x.id = c.id)"
+            )
             clear_sent(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            if manifest is not None:
-                conn.execute("DETACH DATABASE sent")
 
     # -- what goes to the share ------------------------------------------------------------
     def _decide_full(self, plan: _Plan) -> bool:

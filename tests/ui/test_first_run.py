@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 from sqlmodel import func, select
+from work_helpers import StopAt
 
 from iro_desk.clock import FixedClock
 from iro_desk.demo import build_demo
@@ -466,19 +467,6 @@ def test_going_back_forgets_the_chosen_import(
 
 
 # -- stopping long work --------------------------------------------------------------------
-
-
-class StopAt:
-    """A ``check`` that counts its calls and stops the work at call ``at`` (0: never)."""
-
-    def __init__(self, at: int = 0) -> None:
-        self.at = at
-        self.calls = 0
-
-    def __call__(self) -> None:
-        self.calls += 1
-        if self.calls == self.at:
-            raise WorkCancelledError()
 
 
 def left_in(folder: Path) -> list[str]:
