@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +29,8 @@ SMOKE_DEMO_CHILDREN = 20
 SMOKE_DEMO_YEARS = 1
 # How long the event loop runs with the window shown (layout, painting, deferred work).
 SMOKE_EVENT_LOOP_MS = 300
+# The caseload is read off the GUI thread: how long to wait for that read on a busy machine.
+SMOKE_READ_TIMEOUT_S = 60.0
 
 
 class SmokeTestFailedError(Exception):
@@ -81,6 +84,16 @@ def _show_caseload(app: QApplication, path: Path, *, clock: Clock, errors: list[
             loop = QEventLoop()
             QTimer.singleShot(SMOKE_EVENT_LOOP_MS, loop.quit)
             loop.exec()
+            # The list fills when the background read is done: wait for it, however long a
+            # loaded machine takes, rather than judge the window by a fixed time.
+            deadline = time.monotonic() + SMOKE_READ_TIMEOUT_S
+            while window.reading and time.monotonic() < deadline:
+                QTimer.singleShot(50, loop.quit)
+                loop.exec()
+            if window.reading:
+                raise SmokeTestFailedError(
+                    f"the caseload was still being read after {SMOKE_READ_TIMEOUT_S:g} s."
+                )
             if errors:
                 raise SmokeTestFailedError(f"an error while the window was shown:\n{errors[0]}")
             if not window.isVisible():

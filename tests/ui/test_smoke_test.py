@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 
 from iro_desk.cli import build_parser
 from iro_desk.clock import FixedClock
-from iro_desk.ui.smoke_test import SMOKE_DEMO_CHILDREN, run_smoke_test
+from iro_desk.ui import main_window
+from iro_desk.ui.smoke_test import SMOKE_DEMO_CHILDREN, SMOKE_EVENT_LOOP_MS, run_smoke_test
 
 pytestmark = pytest.mark.gui
 
@@ -46,3 +48,22 @@ def test_a_file_that_is_not_a_caseload_fails_the_smoke_test(
     assert captured.out == ""
     assert captured.err.startswith("smoke test: FAILED: ")
     assert stranger.read_bytes() == b"Dear diary, this is not a caseload.\n"
+
+
+def test_a_slow_caseload_read_is_waited_for_not_judged_too_soon(
+    qapp: QApplication, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a loaded machine the background read outlasts the first moment of the event loop."""
+    caseload = tmp_path / "x.irodesk"
+    assert run_smoke_test(qapp, caseload, clock=FixedClock(TODAY)) == 0
+    capsys.readouterr()
+    real_read = main_window.read_caseload
+
+    def slow_read(*args: object, **kwargs: object) -> object:
+        time.sleep(SMOKE_EVENT_LOOP_MS * 3 / 1000)  # a stand-in for a busy machine
+        return real_read(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(main_window, "read_caseload", slow_read)
+    assert run_smoke_test(qapp, caseload, clock=FixedClock(TODAY)) == 0
+    assert capsys.readouterr().out == f"smoke test: ok, {SMOKE_DEMO_CHILDREN} children shown\n"
