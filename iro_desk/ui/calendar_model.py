@@ -40,12 +40,13 @@ from sqlmodel import Session
 from iro_desk.schedule import ITEM_KINDS, REVIEW_ITEM_KINDS, DueItem, day_text, sort_key
 from iro_desk.settings import Settings
 from iro_desk.store import CaseloadStore
+from iro_desk.ui.table_model import ROW_ROLE, RowsTableModel, header_data, titles_and_tips
 from iro_desk.ui.theme import status_background, status_colour, status_style
 from iro_desk.vocab import TRACK_KINDS
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1  # the CalendarEntry of a row
+ENTRY_ROLE = ROW_ROLE  # the CalendarEntry of a row
 DATE_ROLE = Qt.ItemDataRole.UserRole + 2  # the dt.date of a month cell or an agenda day
 ENTRIES_ROLE = Qt.ItemDataRole.UserRole + 3  # the entries of a month cell (a tuple)
 HOLIDAY_ROLE = Qt.ItemDataRole.UserRole + 4  # the bank holiday's name, or None
@@ -382,6 +383,29 @@ def _bold_font() -> QFont:
     return font
 
 
+def entry_role_data(entry: CalendarEntry, role: int, *, status_column: bool, bold: QFont) -> Any:
+    """What a row of an entry list or the agenda gives for every role but ``DisplayRole``.
+
+    The entry itself, its day, its sentence as the tooltip, and its colours: overdue rows bold
+    in the overdue colour on its soft background, every other row with its status coloured.
+    """
+    if role == ENTRY_ROLE:
+        return entry
+    if role == DATE_ROLE:
+        return entry.day
+    if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+        return entry.sentence
+    if role == Qt.ItemDataRole.ForegroundRole:
+        if entry.status == "overdue" or status_column:
+            return status_colour(entry.status)
+        return None
+    if role == Qt.ItemDataRole.BackgroundRole and entry.status == "overdue":
+        return status_background("overdue")
+    if role == Qt.ItemDataRole.FontRole and entry.status == "overdue":
+        return bold
+    return None
+
+
 # -- a flat list of entries -------------------------------------------------------------------
 
 
@@ -402,7 +426,7 @@ ENTRY_HEADERS: dict[EntryColumn, tuple[str, str]] = {
 }
 
 
-class EntryTableModel(QAbstractTableModel):
+class EntryTableModel(RowsTableModel[CalendarEntry]):
     """A list of calendar entries: status (symbol and words), date, what, and child.
 
     Overdue rows are bold in the overdue colour on its soft background; every other row has
@@ -413,46 +437,24 @@ class EntryTableModel(QAbstractTableModel):
         self, entries: Sequence[CalendarEntry] = (), parent: QObject | None = None
     ) -> None:
         """Start with ``entries`` (replace them later with ``set_entries``)."""
-        super().__init__(parent)
-        self._entries: list[CalendarEntry] = list(entries)
+        super().__init__([ENTRY_HEADERS[column] for column in EntryColumn], entries, parent)
         self._today: dt.date | None = None
         self._bold = _bold_font()
 
     def set_entries(self, entries: Sequence[CalendarEntry], today: dt.date | None = None) -> None:
         """Show other entries; ``today`` lets the dates say "today" and "3 days late"."""
         self.beginResetModel()
-        self._entries = list(entries)
+        self._rows = list(entries)
         self._today = today
         self.endResetModel()
 
     def entries(self) -> list[CalendarEntry]:
         """The entries, in model order."""
-        return list(self._entries)
+        return self.rows()
 
     def entry_at(self, row: int) -> CalendarEntry:
         """The entry on one row."""
-        return self._entries[row]
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Entries listed (no rows under a row)."""
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """The columns in ``EntryColumn``."""
-        return 0 if parent.isValid() else len(EntryColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles and their tooltips."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(EntryColumn):
-            return None
-        title, tip = ENTRY_HEADERS[EntryColumn(section)]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tip
-        return None
+        return self.row_at(row)
 
     @property
     def today(self) -> dt.date | None:
@@ -466,47 +468,19 @@ class EntryTableModel(QAbstractTableModel):
             return text
         return f"{text} ({relative_day(entry.day, self._today)})"
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def cell(self, row: CalendarEntry, column: int, role: int) -> Any:
         """What each cell shows, its colours, the entry itself (``ENTRY_ROLE``)."""
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
-            return None
-        entry = self._entries[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == EntryColumn.STATUS:
-                return entry.status_label
-            if column == EntryColumn.DATE:
-                return self.date_text(entry)
-            if column == EntryColumn.WHAT:
-                return entry.kind_label
-            if column == EntryColumn.CHILD:
-                return entry.who
-            return None
-        if role == ENTRY_ROLE:
-            return entry
-        if role == DATE_ROLE:
-            return entry.day
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return entry.sentence
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if entry.status == "overdue" or column == EntryColumn.STATUS:
-                return status_colour(entry.status)
-            return None
-        if role == Qt.ItemDataRole.BackgroundRole and entry.status == "overdue":
-            return status_background("overdue")
-        if role == Qt.ItemDataRole.FontRole and entry.status == "overdue":
-            return self._bold
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Rows are selectable, not editable."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        if role != Qt.ItemDataRole.DisplayRole:
+            return entry_role_data(
+                row, role, status_column=column == EntryColumn.STATUS, bold=self._bold
+            )
+        if column == EntryColumn.STATUS:
+            return row.status_label
+        if column == EntryColumn.DATE:
+            return self.date_text(row)
+        if column == EntryColumn.WHAT:
+            return row.kind_label
+        return row.who
 
 
 class EntryFilterProxy(QSortFilterProxyModel):
@@ -753,6 +727,7 @@ class AgendaModel(QAbstractItemModel):
     def __init__(self, parent: QObject | None = None) -> None:
         """Start empty; ``set_days`` fills it."""
         super().__init__(parent)
+        self._headers = titles_and_tips(AGENDA_HEADERS[column] for column in AgendaColumn)
         self._days: list[AgendaDay] = []
         self._today: dt.date | None = None
         self._bold = _bold_font()
@@ -838,14 +813,7 @@ class AgendaModel(QAbstractItemModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         """Column titles and their tooltips."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(AgendaColumn):
-            return None
-        title, tip = AGENDA_HEADERS[AgendaColumn(section)]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tip
-        return None
+        return header_data(self._headers, section, orientation, role)
 
     def entry_of(self, index: AnyIndex) -> CalendarEntry | None:
         """The entry on a row (None on a day row)."""
@@ -890,21 +858,9 @@ class AgendaModel(QAbstractItemModel):
             if column == AgendaColumn.CHILD:
                 return entry.who
             return entry.detail
-        if role == ENTRY_ROLE:
-            return entry
-        if role == DATE_ROLE:
-            return entry.day
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return entry.sentence
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if entry.status == "overdue" or column == AgendaColumn.STATUS:
-                return status_colour(entry.status)
-            return None
-        if role == Qt.ItemDataRole.BackgroundRole and entry.status == "overdue":
-            return status_background("overdue")
-        if role == Qt.ItemDataRole.FontRole and entry.status == "overdue":
-            return self._bold
-        return None
+        return entry_role_data(
+            entry, role, status_column=column == AgendaColumn.STATUS, bold=self._bold
+        )
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         """Days and entries are selectable, not editable."""

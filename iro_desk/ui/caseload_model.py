@@ -18,20 +18,13 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
 from iro_desk.overview import ChildRow
+from iro_desk.ui.table_model import ROW_ROLE, RowsTableModel
 from iro_desk.ui.theme import STATUS_URGENCY, status_colour, status_label
 
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 # Sorts after every real value, so children with no date or age come last in ascending order.
@@ -86,28 +79,19 @@ def _date_key(value: dt.date | None) -> int:
     return value.toordinal() if value else _MISSING
 
 
-class ChildTableModel(QAbstractTableModel):
+class ChildTableModel(RowsTableModel[ChildRow]):
     """The caseload list over a list of ``ChildRow``."""
 
     def __init__(self, rows: Sequence[ChildRow] = (), parent: QObject | None = None) -> None:
         """Start with ``rows`` (replace them later with ``set_rows``)."""
-        super().__init__(parent)
+        super().__init__([HEADERS[column] for column in Column], rows, parent)
         self._unsorted: list[ChildRow] = list(rows)
-        self._rows: list[ChildRow] = list(rows)
         self._sort_column: Column | None = None
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._bold = QFont()
         self._bold.setBold(True)
 
     # -- reading --------------------------------------------------------------------------
-    def rows(self) -> list[ChildRow]:
-        """The rows shown, in model order."""
-        return list(self._rows)
-
-    def row_at(self, row: int) -> ChildRow:
-        """The child on one row."""
-        return self._rows[row]
-
     def row_of(self, child_uuid: uuid.UUID) -> int | None:
         """The model row of a child, or None when the child is not listed."""
         for number, row in enumerate(self._rows):
@@ -152,49 +136,14 @@ class ChildTableModel(QAbstractTableModel):
             self._unsorted, key=lambda row: self._sort_key(row, column), reverse=descending
         )
 
-    # -- the model interface ----------------------------------------------------------------
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Children listed (a table has no child rows under a row)."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """The columns in ``Column``."""
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        """Column titles and their tooltips."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
-            return None
-        title, tip = HEADERS[Column(section)]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tip
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Rows can be selected, not edited here."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    # -- what each cell shows -----------------------------------------------------------------
+    def cell(self, row: ChildRow, column: int, role: int) -> Any:
         """What each cell shows, its tooltip, colour, and its sort key."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = Column(index.column())
+        column = Column(column)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == SORT_ROLE:
             return self._sort_key(row, column)
-        if role == ROW_ROLE:
-            return row
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column)
         if role == Qt.ItemDataRole.ForegroundRole:

@@ -20,7 +20,6 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -56,10 +55,10 @@ from iro_desk.ui.challenge_dialog import (
     response_due_text,
 )
 from iro_desk.ui.errors import guarded
+from iro_desk.ui.table_model import ROW_ROLE, RowsTableModel
 from iro_desk.ui.theme import status_colour
 from iro_desk.vocab import CHALLENGE_STATUSES
 
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 # How many rows (besides those in view) the columns are fitted to.
 CONTENTS_PRECISION = 100
@@ -91,74 +90,24 @@ HEADERS: dict[Column, tuple[str, str]] = {
 }
 
 
-class ChallengesTableModel(QAbstractTableModel):
+class ChallengesTableModel(RowsTableModel[core.ChallengeRow]):
     """The tracker over a list of ``ChallengeRow``."""
 
     def __init__(
         self, rows: Sequence[core.ChallengeRow] = (), parent: QObject | None = None
     ) -> None:
         """Start with ``rows`` (replace them later with ``set_rows``)."""
-        super().__init__(parent)
-        self._rows: list[core.ChallengeRow] = list(rows)
+        super().__init__([HEADERS[column] for column in Column], rows, parent)
         self._bold = QFont()
         self._bold.setBold(True)
 
-    def set_rows(self, rows: Sequence[core.ChallengeRow]) -> None:
-        """Show a new list of challenges."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[core.ChallengeRow]:
-        """The rows, in model order."""
-        return list(self._rows)
-
-    def row_at(self, row: int) -> core.ChallengeRow:
-        """The challenge on one row."""
-        return self._rows[row]
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Challenges listed (no rows under a row)."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """The columns in ``Column``."""
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        """Column titles and their tooltips."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
-            return None
-        title, tip = HEADERS[Column(section)]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tip
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Rows can be selected, not edited here."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def cell(self, row: core.ChallengeRow, column: int, role: int) -> Any:
         """Each cell's text, sort key, tooltip, and the overdue emphasis."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = Column(index.column())
+        column = Column(column)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == SORT_ROLE:
             return self._sort_key(row, column)
-        if role == ROW_ROLE:
-            return row
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{row.issue}\nAddressed to: {row.addressed_to or 'not recorded'}"
         if role == Qt.ItemDataRole.ForegroundRole and row.overdue and column in (

@@ -11,15 +11,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QByteArray,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-)
+from PySide6.QtCore import QByteArray, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,12 +31,11 @@ from PySide6.QtWidgets import (
 
 from iro_desk.overview import ChildDetail, ChildRow, PersonInfo, TimelineEntry
 from iro_desk.ui.caseload_model import format_date
+from iro_desk.ui.table_model import ROW_ROLE, RowsTableModel
 from iro_desk.ui.theme import status_colour, status_label
 from iro_desk.vocab import PERSON_ROLES, label
 
 NOT_RECORDED = "Not recorded"
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class TimelineColumn(IntEnum):
@@ -61,81 +52,45 @@ _TIMELINE_HEADERS = {
     TimelineColumn.DETAILS: "Details",
 }
 
-ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+ENTRY_ROLE = ROW_ROLE
 
 
-class TimelineModel(QAbstractTableModel):
+class TimelineModel(RowsTableModel[TimelineEntry]):
     """A child's timeline, newest first, over immutable ``TimelineEntry`` rows."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         """An empty timeline."""
-        super().__init__(parent)
-        self._entries: list[TimelineEntry] = []
+        super().__init__([_TIMELINE_HEADERS[column] for column in TimelineColumn], (), parent)
         self._today_ordinal = 0
 
     def set_entries(self, entries: Sequence[TimelineEntry], *, today_ordinal: int = 0) -> None:
         """Show these entries (already newest first); entries after today show as booked."""
         self.beginResetModel()
-        self._entries = list(entries)
+        self._rows = list(entries)
         self._today_ordinal = today_ordinal
         self.endResetModel()
 
     def entry_at(self, row: int) -> TimelineEntry:
         """The entry on one row."""
-        return self._entries[row]
+        return self.row_at(row)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Entries shown."""
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Date, what happened, details."""
-        return 0 if parent.isValid() else len(TimelineColumn)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(TimelineColumn)
-        ):
-            return _TIMELINE_HEADERS[TimelineColumn(section)]
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Entries can be selected (to read their tooltip), not edited."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def cell(self, row: TimelineEntry, column: int, role: int) -> Any:
         """Date, title and details of each entry; future entries in italics."""
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
-            return None
-        entry = self._entries[index.row()]
-        column = TimelineColumn(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             if column == TimelineColumn.DATE:
-                return format_date(entry.on)
+                return format_date(row.on)
             if column == TimelineColumn.WHAT:
-                return entry.title
-            return entry.detail
+                return row.title
+            return row.detail
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"{format_date(entry.on)}: {entry.title}"]
-            if entry.detail:
-                lines.append(entry.detail)
+            lines = [f"{format_date(row.on)}: {row.title}"]
+            if row.detail:
+                lines.append(row.detail)
             return "\n".join(lines)
-        if role == Qt.ItemDataRole.FontRole and self._is_future(entry):
+        if role == Qt.ItemDataRole.FontRole and self._is_future(row):
             font = QFont()
             font.setItalic(True)
             return font
-        if role == ENTRY_ROLE:
-            return entry
         return None
 
     def _is_future(self, entry: TimelineEntry) -> bool:

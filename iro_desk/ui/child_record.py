@@ -23,13 +23,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QPoint,
     Qt,
     Signal,
@@ -79,6 +78,7 @@ from iro_desk.ui.history_view import HistoryView
 from iro_desk.ui.letter_editor import LetterEditor
 from iro_desk.ui.qa_tool_form import QaToolForm
 from iro_desk.ui.review_form import DraftDialog, open_review_form
+from iro_desk.ui.table_model import RowsTableModel
 from iro_desk.ui.theme import app_icon, status_label
 from iro_desk.ui.visit_form import open_visit_form
 from iro_desk.vocab import (
@@ -95,8 +95,6 @@ from iro_desk.vocab import (
 if TYPE_CHECKING:
     from iro_desk.ui.main_window import MainWindow
 
-AnyIndex = QModelIndex | QPersistentModelIndex
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # A status shown with a symbol as well as words, never by colour alone.
 _REVIEW_SYMBOLS = {"held": "●", "booked": "✓", "stood_down": "–", "cancelled": "✗"}
@@ -422,7 +420,7 @@ def _qa_line(qa: QaTool) -> QaLine:
 RowT = TypeVar("RowT")
 
 
-class LinesModel(QAbstractTableModel, Generic[RowT]):
+class LinesModel(RowsTableModel[RowT]):
     """A read-only table over immutable rows; each column is a title and a function of a row."""
 
     def __init__(
@@ -431,71 +429,18 @@ class LinesModel(QAbstractTableModel, Generic[RowT]):
         parent: QObject | None = None,
     ) -> None:
         """An empty table with these columns."""
-        super().__init__(parent)
+        super().__init__([title for title, _text in columns], (), parent)
         self._columns = list(columns)
-        self._rows: list[RowT] = []
-
-    def set_rows(self, rows: Sequence[RowT]) -> None:
-        """Show these rows."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[RowT]:
-        """The rows shown, in order."""
-        return list(self._rows)
-
-    def row_at(self, row: int) -> RowT:
-        """The row object on one line."""
-        return self._rows[row]
 
     def column_texts(self, column: int) -> list[str]:
         """What one column shows, top to bottom."""
         return [self._columns[column][1](row) for row in self._rows]
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Rows shown."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Columns shown."""
-        return 0 if parent.isValid() else len(self._columns)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self._columns)
-        ):
-            return self._columns[section][0]
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Rows can be selected and opened, not edited in place."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Each cell's text (in full as the tooltip) and the row object."""
-        if (
-            not index.isValid()
-            or not 0 <= index.row() < len(self._rows)
-            or not 0 <= index.column() < len(self._columns)
-        ):
-            return None
-        row = self._rows[index.row()]
+    def cell(self, row: RowT, column: int, role: int) -> Any:
+        """Each cell's text (in full as the tooltip)."""
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            text = self._columns[index.column()][1](row)
+            text = self._columns[column][1](row)
             return text or None if role == Qt.ItemDataRole.ToolTipRole else text
-        if role == ROW_ROLE:
-            return row
         return None
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -38,8 +37,9 @@ from PySide6.QtWidgets import (
 )
 
 from iro_desk.store import CaseloadStore
-from iro_desk.sync.state import ConflictRecord, open_conflicts, resolve_record
+from iro_desk.sync.state import ConflictField, ConflictRecord, open_conflicts, resolve_record
 from iro_desk.ui.errors import guarded
+from iro_desk.ui.table_model import RowsTableModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 CHOICE_ROLE = Qt.ItemDataRole.UserRole
@@ -89,14 +89,14 @@ class ConflictRecordModel(QAbstractListModel):
         return None
 
 
-class ConflictFieldModel(QAbstractTableModel):
+class ConflictFieldModel(RowsTableModel[ConflictField]):
     """One record's fields in conflict, the three values side by side, and the choice."""
 
     HEADERS = ("Field", "At the last sync", "This laptop", "Team file", "Keep")
 
     def __init__(self, parent: QObject | None = None) -> None:
         """Empty until a record is shown."""
-        super().__init__(parent)
+        super().__init__(self.HEADERS, (), parent)
         self.record: ConflictRecord | None = None
         self._choices: dict[str, str] = {}
 
@@ -104,6 +104,7 @@ class ConflictFieldModel(QAbstractTableModel):
         """Show ``record``'s fields, with no choices made."""
         self.beginResetModel()
         self.record = record
+        self._rows = list(record.fields) if record is not None else []
         self._choices = {}
         self.endResetModel()
 
@@ -114,12 +115,11 @@ class ConflictFieldModel(QAbstractTableModel):
 
     def field_at(self, row: int) -> str:
         """The field name on one row."""
-        assert self.record is not None
-        return self.record.fields[row].field
+        return self.row_at(row).field
 
     def choose(self, row: int, side: str) -> None:
         """Keep ``side`` (local or theirs) for the field on ``row``."""
-        if self.record is None or not 0 <= row < len(self.record.fields):
+        if not 0 <= row < self.rowCount():
             return
         self._choices[self.field_at(row)] = side
         changed = self.index(row, len(self.HEADERS) - 1)
@@ -127,45 +127,22 @@ class ConflictFieldModel(QAbstractTableModel):
 
     def choose_all(self, side: str) -> None:
         """Keep ``side`` for every field."""
-        if self.record is None:
-            return
-        for row in range(len(self.record.fields)):
+        for row in range(self.rowCount()):
             self.choose(row, side)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Fields in conflict."""
-        if parent.isValid() or self.record is None:
-            return 0
-        return len(self.record.fields)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """The columns in ``HEADERS``."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def cell(self, row: ConflictField, column: int, role: int) -> Any:
         """The field, its three values and the choice (marked with a symbol as well as words)."""
-        if not index.isValid() or self.record is None:
-            return None
-        item = self.record.fields[index.row()]
-        choice = self._choices.get(item.field, "")
+        choice = self._choices.get(row.field, "")
         if role == CHOICE_ROLE:
             return choice
-        texts = (item.label, item.base_text, item.local_text, item.theirs_text)
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() < len(texts):
-            return texts[index.column()]
+        texts = (row.label, row.base_text, row.local_text, row.theirs_text)
+        if role == Qt.ItemDataRole.ToolTipRole and column < len(texts):
+            return texts[column]
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        if index.column() < len(texts):
-            text = _cell(texts[index.column()])
-            chosen = {2: "local", 3: "theirs"}.get(index.column())
+        if column < len(texts):
+            text = _cell(texts[column])
+            chosen = {2: "local", 3: "theirs"}.get(column)
             return f"✔ {text}" if chosen and chosen == choice else text
         return CHOICE_WORDS[choice]
 

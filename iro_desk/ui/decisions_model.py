@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QStyle
 
 from iro_desk.models import Decision
 from iro_desk.recording import DecisionInput, decision_state, format_date
+from iro_desk.ui.table_model import RowsTableModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -132,20 +133,15 @@ class DecisionRow:
         )
 
 
-class DecisionsModel(QAbstractTableModel):
+class DecisionsModel(RowsTableModel[DecisionRow]):
     """A review's decisions: editable text, person and date; where each stands, read only."""
 
     def __init__(self, rows: Sequence[DecisionRow] = (), parent: QObject | None = None) -> None:
         """Show ``rows``."""
-        super().__init__(parent)
-        self._rows: list[DecisionRow] = list(rows)
+        super().__init__(HEADERS, rows, parent)
         self._problems: dict[tuple[int, int], str] = {}
 
     # --- reading and changing the rows -------------------------------------------------------
-
-    def rows(self) -> list[DecisionRow]:
-        """The decisions as they stand in the table."""
-        return list(self._rows)
 
     def set_rows(self, rows: Sequence[DecisionRow]) -> None:
         """Show a new set of decisions (problems are cleared)."""
@@ -188,14 +184,6 @@ class DecisionsModel(QAbstractTableModel):
 
     # --- Qt's item model ---------------------------------------------------------------------
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Decisions shown."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """The columns in ``HEADERS``."""
-        return 0 if parent.isValid() else len(HEADERS)
-
     def headerData(
         self,
         section: int,
@@ -203,28 +191,32 @@ class DecisionsModel(QAbstractTableModel):
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
         """Column titles; rows are numbered as the messages number them."""
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return str(section + 1)
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return super().headerData(section, orientation, role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         """Text, person and date can be edited; where it stands cannot."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() != STATE:
+        flags = super().flags(index)
+        if index.isValid() and index.column() != STATE:
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Cell text, the editing text, and problem markers."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        problem = self._problems.get((index.row(), column))
+        """Problem markers (kept by the cell's position), else what ``cell`` says."""
+        problem = self._problems.get((index.row(), index.column())) if index.isValid() else None
+        if problem and role in (
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.AccessibleDescriptionRole,
+        ):
+            return problem
+        if problem and role == Qt.ItemDataRole.DecorationRole:
+            style = QApplication.style()
+            return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        return super().data(index, role)
+
+    def cell(self, row: DecisionRow, column: int, role: int) -> Any:
+        """Cell text, the editing text, and the decision in full as the tooltip."""
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == Qt.ItemDataRole.EditRole:
@@ -232,12 +224,7 @@ class DecisionsModel(QAbstractTableModel):
                 return typed_date(row.due_on)
             return self._display(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return problem or (row.text if column == TEXT and row.text else None)
-        if role == Qt.ItemDataRole.DecorationRole and problem:
-            style = QApplication.style()
-            return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-        if role == Qt.ItemDataRole.AccessibleDescriptionRole and problem:
-            return problem
+            return row.text if column == TEXT and row.text else None
         return None
 
     @staticmethod

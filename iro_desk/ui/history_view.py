@@ -11,14 +11,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -31,8 +24,7 @@ from PySide6.QtWidgets import (
 
 from iro_desk.recording import ChangeEntry, change_history
 from iro_desk.store import CaseloadStore
-
-AnyIndex = QModelIndex | QPersistentModelIndex
+from iro_desk.ui.table_model import RowsTableModel
 
 HEADERS = ("When", "Who", "Record", "What changed", "Before", "After")
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -50,66 +42,30 @@ def _one_line(text: str) -> str:
     return flat if len(flat) <= _CELL_LIMIT else flat[: _CELL_LIMIT - 1] + "…"
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(RowsTableModel[ChangeEntry]):
     """Lines of history, newest first; long values shortened, in full as the tooltip."""
 
     def __init__(self, entries: Sequence[ChangeEntry] = (), parent: QObject | None = None) -> None:
         """Show ``entries``."""
-        super().__init__(parent)
-        self._entries: list[ChangeEntry] = list(entries)
+        super().__init__(HEADERS, entries, parent)
 
     def set_entries(self, entries: Sequence[ChangeEntry]) -> None:
         """Show new entries."""
-        self.beginResetModel()
-        self._entries = list(entries)
-        self.endResetModel()
+        self.set_rows(entries)
 
     def entry_at(self, row: int) -> ChangeEntry:
         """The entry on one row."""
-        return self._entries[row]
+        return self.row_at(row)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Entries shown."""
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """The columns in ``HEADERS``."""
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HEADERS)
-        ):
-            return HEADERS[section]
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Lines can be selected, never edited."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def cell(self, row: ChangeEntry, column: int, role: int) -> Any:
         """Cell text; the full value as tooltip; a sort key for the When column."""
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
-            return None
-        entry = self._entries[index.row()]
-        column = index.column()
-        full = self._text(entry, column)
+        full = self._text(row, column)
         if role == Qt.ItemDataRole.DisplayRole:
             return _one_line(full)
         if role == Qt.ItemDataRole.ToolTipRole:
             return full if len(full) > _CELL_LIMIT or "\n" in full else None
         if role == SORT_ROLE:
-            return entry.changed_at.isoformat() if column == 0 else full.casefold()
+            return row.changed_at.isoformat() if column == 0 else full.casefold()
         return None
 
     @staticmethod

@@ -14,7 +14,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -31,8 +31,7 @@ from iro_desk.errors import IroDeskError
 from iro_desk.store import CaseloadStore, FileKey, is_encrypted_file
 from iro_desk.ui.errors import ask_yes_no, show_error, show_exception
 from iro_desk.ui.first_run import ask_passphrase, run_with_progress
-
-AnyIndex = QModelIndex | QPersistentModelIndex
+from iro_desk.ui.table_model import RowsTableModel
 
 REASONS = {
     "daily": "Daily backup",
@@ -63,56 +62,35 @@ def describe(info: BackupInfo) -> str:
     return f"the {reason_text(info.reason).lower()} of {made_text(info.made_at)}{counts}"
 
 
-class BackupTableModel(QAbstractTableModel):
+class BackupTableModel(RowsTableModel[BackupInfo]):
     """Backups, newest first: when, why, children, reviews held, whether it can be read."""
 
     HEADERS = ("Made", "Why", "Children", "Reviews held", "State")
 
     def __init__(self, backups: list[BackupInfo], parent: QWidget | None = None) -> None:
         """Show ``backups`` as given."""
-        super().__init__(parent)
-        self._rows = list(backups)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """One row per backup."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Five columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
+        super().__init__(self.HEADERS, backups, parent)
 
     def backup_at(self, row: int) -> BackupInfo:
         """The backup shown in ``row``."""
-        return self._rows[row]
+        return self.row_at(row)
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def cell(self, row: BackupInfo, column: int, role: int) -> Any:
         """Text for each cell; unreadable backups say why in their tooltip."""
-        if not index.isValid():
-            return None
-        info = self._rows[index.row()]
-        column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if column == 0:
-                return made_text(info.made_at)
+                return made_text(row.made_at)
             if column == 1:
-                return reason_text(info.reason)
+                return reason_text(row.reason)
             if column == 2:
-                return "" if info.children is None else str(info.children)
+                return "" if row.children is None else str(row.children)
             if column == 3:
-                return "" if info.reviews is None else str(info.reviews)
-            return "✓ Can be restored" if info.readable else "✗ Cannot be read"
-        if role == Qt.ItemDataRole.ToolTipRole and not info.readable:
-            return info.problem
+                return "" if row.reviews is None else str(row.reviews)
+            return "✓ Can be restored" if row.readable else "✗ Cannot be read"
+        if role == Qt.ItemDataRole.ToolTipRole and not row.readable:
+            return row.problem
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (2, 3):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
         return None
 
 

@@ -20,14 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QAbstractTableModel, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,8 +54,7 @@ from iro_desk.sync.state import (
     table_word,
 )
 from iro_desk.ui.errors import ask_yes_no, show_exception
-
-AnyIndex = QModelIndex | QPersistentModelIndex
+from iro_desk.ui.table_model import RowsTableModel
 
 
 def local_time(moment: dt.datetime) -> str:
@@ -237,99 +229,57 @@ class SyncButton(QToolButton):
         self.setEnabled(not self.controller.running)
 
 
-class SyncItemModel(QAbstractTableModel):
+class SyncItemModel(RowsTableModel[SyncItem]):
     """Records that came in, went out or left the laptop."""
 
     HEADERS = ("What happened", "Record", "Kind")
 
     def __init__(self, items: Sequence[SyncItem] = (), parent: QObject | None = None) -> None:
         """Show ``items``."""
-        super().__init__(parent)
-        self._items = list(items)
+        super().__init__(self.HEADERS, items, parent)
 
     def set_items(self, items: Sequence[SyncItem]) -> None:
         """Show other items."""
-        self.beginResetModel()
-        self._items = list(items)
-        self.endResetModel()
+        self.set_rows(items)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Items shown."""
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """The columns in ``HEADERS``."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def cell(self, row: SyncItem, column: int, role: int) -> Any:
         """The action, the record's label, and its kind."""
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
-        ):
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        item = self._items[index.row()]
-        return (item.action.capitalize(), item.label, table_word(item.table))[index.column()]
+        return (row.action.capitalize(), row.label, table_word(row.table))[column]
 
 
-class SyncHistoryModel(QAbstractTableModel):
+class SyncHistoryModel(RowsTableModel[SyncRunInfo]):
     """Past syncs, newest first."""
 
     HEADERS = ("When", "Came in", "Went out", "Left", "Conflicts", "Team generation")
 
     def __init__(self, runs: Sequence[SyncRunInfo] = (), parent: QObject | None = None) -> None:
         """Show ``runs``."""
-        super().__init__(parent)
-        self._runs = list(runs)
+        super().__init__(self.HEADERS, runs, parent)
 
     def set_runs(self, runs: Sequence[SyncRunInfo]) -> None:
         """Show other runs."""
-        self.beginResetModel()
-        self._runs = list(runs)
-        self.endResetModel()
+        self.set_rows(runs)
 
     def run_at(self, row: int) -> SyncRunInfo:
         """The sync on one row."""
-        return self._runs[row]
+        return self.row_at(row)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Syncs shown."""
-        return 0 if parent.isValid() else len(self._runs)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """The columns in ``HEADERS``."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def cell(self, row: SyncRunInfo, column: int, role: int) -> Any:
         """One sync's numbers."""
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+        if role != Qt.ItemDataRole.DisplayRole:
             return None
-        run = self._runs[index.row()]
-        local = run.finished_at.astimezone()
+        local = row.finished_at.astimezone()
         values = (
             f"{local.day} {local:%b %Y %H:%M}",
-            run.came_in,
-            run.went_out,
-            run.left_laptop,
-            f"{run.conflicts_open} waiting ({run.conflicts_new} new)",
-            run.generation,
+            row.came_in,
+            row.went_out,
+            row.left_laptop,
+            f"{row.conflicts_open} waiting ({row.conflicts_new} new)",
+            row.generation,
         )
-        return values[index.column()]
+        return values[column]
 
 
 def _items(details: dict[str, Any], key: str) -> list[SyncItem]:
