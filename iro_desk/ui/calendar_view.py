@@ -32,6 +32,7 @@ until the new schedule is applied, and ``refreshed()`` fires then.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -731,6 +732,9 @@ class CalendarView(QWidget):
         self._held_range: tuple[dt.date, dt.date] | None = None
         self._filter = EntryFilter()
         self._current_entry: CalendarEntry | None = None
+        # Set by the main window: the child to book for when Book review… is chosen from
+        # the menu while another view has a child selected (None: the calendar's choice).
+        self.preferred_child: Callable[[], uuid.UUID | None] | None = None
         self._selected_day = self.today
         self.dialog: QDialog | None = None
         self.setObjectName("calendar_view")
@@ -1418,14 +1422,31 @@ class CalendarView(QWidget):
         found.sort(key=lambda item: (item.deadline, item.child_name.casefold(), item.kind))
         return found
 
-    def book_review(self, entry: CalendarEntry | None = None) -> BookingDialog | None:
-        """Open the booking form: for the review chosen, else with a list of reviews due."""
-        entry = entry or self._current_entry
+    def book_review(
+        self, entry: CalendarEntry | None = None, *, child_uuid: uuid.UUID | None = None
+    ) -> BookingDialog | None:
+        """Open the booking form: for the review chosen, else with a list of reviews due.
+
+        With ``child_uuid`` (or, from the menu, the child ``preferred_child`` names: the one
+        selected in the caseload list) the form opens on that child's soonest review to book.
+        """
+        if entry is None and child_uuid is None and self.preferred_child is not None:
+            child_uuid = self.preferred_child()
         choices = self.bookable_items()
-        item = entry.item if entry is not None and entry.can_book else None
-        if item is None and entry is not None and entry.child_uuid is not None:
-            # A visit or paperwork of a child whose review is not booked: offer that review.
-            item = next((c for c in choices if c.child_uuid == entry.child_uuid), None)
+        if child_uuid is not None:
+            item = next((c for c in choices if c.child_uuid == child_uuid), None)
+            if item is None:
+                self.say(
+                    "That child has no review waiting to be booked: the next one is booked "
+                    "already, or none is due yet."
+                )
+                return None
+        else:
+            entry = entry or self._current_entry
+            item = entry.item if entry is not None and entry.can_book else None
+            if item is None and entry is not None and entry.child_uuid is not None:
+                # A visit or paperwork of a child whose review is not booked: offer that review.
+                item = next((c for c in choices if c.child_uuid == entry.child_uuid), None)
         if not choices:
             self.say("Every review that is due is booked already.")
             return None

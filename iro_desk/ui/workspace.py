@@ -13,13 +13,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from iro_desk.backups import ensure_daily_backup
 from iro_desk.store import CaseloadStore
 from iro_desk.ui.background import BackgroundReader
+from iro_desk.ui.booking_dialog import BookingDialog
 from iro_desk.ui.calendar_view import CalendarView
 from iro_desk.ui.challenges_window import ChallengesWindow
 from iro_desk.ui.errors import show_error
@@ -148,7 +149,21 @@ class Workspace:
             menu.addAction(action)
             window.named_actions[action.objectName()] = action
         # From the menu the calendar's actions work on what the calendar has selected: show it.
-        menu.aboutToShow.connect(lambda: window.show_view(calendar))
+        # Book review… chosen while the caseload list has a child selected books that child.
+        self._menu_child: uuid.UUID | None = None
+        calendar.preferred_child = lambda: self._menu_child
+
+        def menu_opening() -> None:
+            on_list = window.views.currentWidget() is window.caseload_view
+            self._menu_child = window.current_child() if on_list else None
+            window.show_view(calendar)
+
+        def forget_menu_child() -> None:
+            self._menu_child = None
+
+        menu.aboutToShow.connect(menu_opening)
+        # After the chosen action has run (it runs before the event loop turns again).
+        menu.aboutToHide.connect(lambda: QTimer.singleShot(0, forget_menu_child))
 
     def _install_tabs(self) -> None:
         window = self.window
@@ -266,6 +281,14 @@ class Workspace:
         menu.addSeparator()
         menu.addAction(
             self._action(
+                "book_child_review",
+                "&Book a review…",
+                self.book_for_selected_child,
+                tip="Book the date of the selected child's next review",
+            )
+        )
+        menu.addAction(
+            self._action(
                 "start_qa_tool",
                 "Start a &QA tool…",
                 self.start_qa_tool,
@@ -278,6 +301,14 @@ class Workspace:
         if child is None:
             show_error(self.window, "Select a child in the caseload list first.")
         return child
+
+    def book_for_selected_child(self) -> BookingDialog | None:
+        """Child › Book a review…: the booking form on the selected child's next review."""
+        child = self._current_child()
+        if child is None:
+            return None
+        self.window.show_view(self.calendar)
+        return self.calendar.book_review(child_uuid=child)
 
     def start_qa_tool(self) -> QaToolForm | None:
         """Child › Start a QA tool…: open the selected child's record and start one there."""

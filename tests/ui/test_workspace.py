@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -348,3 +349,87 @@ def test_a_backup_that_cannot_be_made_is_said_in_the_status_bar(
     window.workspace.daily_backup(window.store)
     qtbot.waitUntil(lambda: "could not be made" in window.statusBar().currentMessage())
     assert "the disk is full" in window.statusBar().currentMessage()
+
+
+# -- booking a review from the child ------------------------------------------------------------
+
+
+@pytest.fixture
+def busy_window(qtbot: QtBot, store: CaseloadStore, tmp_path: Path) -> Iterator[MainWindow]:
+    """The main window on a caseload with several reviews waiting to be booked."""
+    build_demo(store, children=40, years=2, seed=3, today=TODAY)
+    state = QSettings(str(tmp_path / "ui-state.ini"), QSettings.Format.IniFormat)
+    shown = create_main_window(store, clock=FixedClock(TODAY), state=state)
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    qtbot.waitUntil(lambda: not shown.reading, timeout=20000)
+    qtbot.waitUntil(lambda: not shown.workspace.backups.busy, timeout=20000)
+    yield shown
+
+
+def _bookable_children(window: MainWindow) -> list[tuple[uuid.UUID, str]]:
+    """Children with a review waiting to be booked, soonest deadline first, as the calendar has."""
+    calendar = window.workspace.calendar
+    seen: dict[uuid.UUID, str] = {}
+    for item in calendar.bookable_items():
+        if item.child_uuid is not None:
+            seen.setdefault(item.child_uuid, item.child_name)
+    return list(seen.items())
+
+
+def test_child_book_a_review_opens_the_form_on_the_selected_child(
+    qtbot: QtBot, busy_window: MainWindow
+) -> None:
+    window = busy_window
+    children = _bookable_children(window)
+    assert len(children) >= 2, "the demo has several reviews to book"
+    child, name = children[-1]  # not the soonest: the form must not fall back on it
+    assert window.select_child(child)
+    window.named_actions["book_child_review"].trigger()
+    dialog = window.workspace.calendar.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.item.child_uuid == child
+    assert window.views.currentWidget() is window.workspace.calendar
+    dialog.reject()
+
+
+def test_calendar_book_review_from_the_caseload_list_books_the_selected_child(
+    qtbot: QtBot, busy_window: MainWindow
+) -> None:
+    window = busy_window
+    children = _bookable_children(window)
+    child, _name = children[-1]
+    assert window.select_child(child)
+    assert window.views.currentWidget() is window.caseload_view
+    menu = window.menus["calendar"]
+    menu.aboutToShow.emit()  # the IRO opens the Calendar menu from the caseload list
+    window.named_actions["calendar_book_review"].trigger()
+    menu.aboutToHide.emit()
+    dialog = window.workspace.calendar.dialog
+    assert dialog is not None and dialog.item.child_uuid == child
+    dialog.reject()
+    # Once the menu has closed, the calendar's own choice counts again (the soonest review).
+    qtbot.waitUntil(lambda: window.workspace._menu_child is None)
+    window.named_actions["calendar_book_review"].trigger()
+    assert window.workspace.calendar.dialog.item.child_uuid == children[0][0]
+    window.workspace.calendar.dialog.reject()
+
+
+def test_a_child_with_nothing_to_book_is_told_so(
+    qtbot: QtBot, busy_window: MainWindow
+) -> None:
+    window = busy_window
+    waiting = {child for child, _name in _bookable_children(window)}
+    others = [
+        window.proxy.child_at(row).child_uuid for row in range(window.proxy.rowCount())
+        if window.proxy.child_at(row).child_uuid not in waiting
+    ]
+    if not others:
+        pytest.skip("every demo child has a review to book")
+    assert window.select_child(others[0])
+    calendar = window.workspace.calendar
+    calendar.dialog = None
+    window.named_actions["book_child_review"].trigger()
+    assert calendar.dialog is None
+    assert "no review waiting to be booked" in calendar.message_label.text()
