@@ -27,23 +27,37 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDate,
     QModelIndex,
     QObject,
     QPoint,
     Qt,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QResizeEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QFont,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDateEdit,
     QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QTableView,
@@ -61,12 +75,13 @@ from iro_desk import qa_tool as qa_tool_core
 from iro_desk.clock import Clock
 from iro_desk.errors import IroDeskError
 from iro_desk.letter_retention import letter_path
-from iro_desk.letters.service import letters_folder
+from iro_desk.letters.service import letters_folder, mark_letter_sent
 from iro_desk.models import CaseTrack, Letter, QaTool, Visit
 from iro_desk.overview import ChildDetail, TimelineEntry, child_detail
 from iro_desk.schedule import DueItem, review_items
 from iro_desk.settings import Settings, load_settings
 from iro_desk.store import CaseloadStore
+from iro_desk.ui.booking_dialog import BookingDialog
 from iro_desk.ui.caseload_model import format_date
 from iro_desk.ui.challenge_dialog import ChallengeDialog, RaiseChallengeDialog
 from iro_desk.ui.challenges_window import ChallengesTableModel
@@ -551,6 +566,39 @@ def _page(*widgets: QWidget, stretch_last: bool = True) -> QWidget:
     return page
 
 
+class SentDateDialog(QDialog):
+    """Asks the day a letter was sent: from the day it was made to today (today unless changed)."""
+
+    def __init__(
+        self, made_on: dt.date, today: dt.date, chosen: dt.date, parent: QWidget | None = None
+    ) -> None:
+        """Offer ``chosen``, between ``made_on`` and ``today``."""
+        super().__init__(parent)
+        self.setWindowTitle("Letter sent")
+        self.setAccessibleName("Letter sent")
+        form = QFormLayout(self)
+        self.date_edit = QDateEdit(QDate(chosen.year, chosen.month, chosen.day))
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("d MMM yyyy")
+        self.date_edit.setMinimumDate(QDate(made_on.year, made_on.month, made_on.day))
+        self.date_edit.setMaximumDate(QDate(today.year, today.month, today.day))
+        self.date_edit.setAccessibleName("Day the letter was sent")
+        form.addRow("&Sent on", self.date_edit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Mark as sent")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    @property
+    def sent_on(self) -> dt.date:
+        """The day chosen."""
+        chosen = self.date_edit.date()
+        return dt.date(chosen.year(), chosen.month(), chosen.day())
+
+
 class ChildRecordWindow(QMainWindow):
     """One child's record in tabs, with the forms that record reviews, visits and the rest.
 
@@ -606,6 +654,18 @@ class ChildRecordWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        self.book_review_action = self._action(
+            "book_review", "&Book a review…", self.book_review, "Ctrl+B",
+            "Book the date of the child's next review, against its statutory deadline",
+        )
+        self.open_letter_file_action = self._action(
+            "open_letter_file", "Open the &letter file", self.open_letter_file, "Ctrl+Shift+L",
+            "Open the selected letter's PDF, to print or send it",
+        )
+        self.mark_sent_action = self._action(
+            "mark_letter_sent", "Mark as sen&t…", self.mark_letter_sent, "Ctrl+Shift+T",
+            "Record the day the selected letter was sent to the child",
+        )
         self.record_review_action = self._action(
             "record_review", "Record a revie&w…", self.record_review, "Ctrl+R",
             "Record a review as held, with the child's participation and the decisions",
@@ -648,6 +708,7 @@ class ChildRecordWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (
+            self.book_review_action,
             self.record_review_action,
             self.record_visit_action,
             self.raise_challenge_action,
@@ -831,12 +892,25 @@ class ChildRecordWindow(QMainWindow):
         self.letters_model = letters_model(self)
         self.letters_view = _table("Letters, newest first", self.letters_model)
         self.letters_view.activated.connect(lambda _index: self.open_selected())
+        buttons = QHBoxLayout()
+        for action in (self.open_letter_file_action, self.mark_sent_action):
+            button = QPushButton(action.text())
+            button.setAccessibleName(action.text().replace("&", "").removesuffix("…"))
+            button.setToolTip(action.toolTip())
+            button.clicked.connect(action.trigger)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        row = QWidget()
+        row.setLayout(buttons)
         self.tabs.addTab(
             _page(
                 _hint("Letters made for the child. Enter (or double-click) on a review letter "
                       "writes it again for that review; Ctrl+P makes the letter for the latest "
-                      "held review."),
+                      "held review. Open the letter file (Ctrl+Shift+L) to print or send it, "
+                      "and Mark as sent (Ctrl+Shift+T) once it has gone."),
                 self.letters_view,
+                row,
+                stretch_last=False,
             ),
             "&Letters",
         )
@@ -1245,6 +1319,97 @@ class ChildRecordWindow(QMainWindow):
             self.make_letter_again(letter)
         else:
             self.statusBar().showMessage("Select something in the list first.", 5000)
+
+    # -- booking and letters ------------------------------------------------------------------
+    def book_review(self) -> BookingDialog | None:
+        """Book the date of the child's next review (the soonest deadline first)."""
+        if self.record is None:
+            return None
+        choices = sorted(
+            (
+                item for item in self.record.next_reviews
+                if item.review_id is None and item.track_id is not None
+            ),
+            key=lambda item: item.deadline,
+        )
+        if not choices:
+            show_error(
+                self,
+                f"{self.record.detail.display_name} has no review waiting to be booked: the "
+                "next one is booked already (see the Reviews tab), or none is due yet.",
+            )
+            return None
+        dialog = BookingDialog(
+            self.store,
+            today=self.clock.today(),
+            settings=self.settings,
+            item=choices[0],
+            choices=choices,
+            parent=self,
+        )
+        self.booking_dialog = dialog
+        dialog.accepted.connect(self._saved)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _letter_for_action(self) -> LetterLine | None:
+        self.show_tab("Letters")
+        letter = self.selected_letter()
+        if letter is None:
+            self.statusBar().showMessage("Select a letter on the Letters tab first.", 5000)
+        return letter
+
+    def open_letter_file(self) -> Path | None:
+        """Open the selected letter's PDF with the laptop's PDF reader; its path, or None."""
+        letter = self._letter_for_action()
+        if letter is None:
+            return None
+        path = letter_path(letter.file_name, letters_folder(self.settings))
+        if not letter.file_name or not path.is_file():
+            removed = (
+                f" It was removed on {format_date(letter.file_removed_on)}, after the letter "
+                "retention period." if letter.file_removed_on is not None else ""
+            )
+            show_error(
+                self,
+                f"The file of this letter is not on this laptop ({path}).{removed} Press Enter "
+                "on the letter to make it again.",
+            )
+            return None
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            show_error(
+                self, f"No program on this laptop opened {path.name}. It is in {path.parent}."
+            )
+            return None
+        self.statusBar().showMessage(f"Opened {path.name}.", 5000)
+        return path
+
+    def mark_letter_sent(self) -> bool:
+        """Ask the day the selected letter was sent (today unless changed), and record it."""
+        letter = self._letter_for_action()
+        if letter is None:
+            return False
+        today = self.clock.today()
+        dialog = SentDateDialog(
+            letter.made_on or today, today, letter.sent_on or today, parent=self
+        )
+        self.sent_dialog = dialog
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            sent_on = dialog.sent_on
+        finally:
+            self.sent_dialog = None
+            dialog.deleteLater()
+        try:
+            mark_letter_sent(self.store, letter.letter_id, sent_on=sent_on)
+        except IroDeskError as exc:
+            show_error(self, str(exc))
+            return False
+        self._saved()
+        self.statusBar().showMessage(f"Letter marked as sent on {format_date(sent_on)}.", 5000)
+        return True
 
     def make_letter_again(self, letter: LetterLine) -> LetterEditor | None:
         """Write a letter on the Letters tab again: for its review, or a new introduction.

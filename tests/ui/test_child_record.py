@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from iro_desk import recording
@@ -19,6 +19,7 @@ from iro_desk.models import CareEpisode, CaseTrack, Child, Iro, Letter, Person, 
 from iro_desk.overview import child_detail
 from iro_desk.settings import Settings
 from iro_desk.store import CaseloadStore
+from iro_desk.ui import child_record as child_record_module
 from iro_desk.ui.app import create_main_window
 from iro_desk.ui.calendar_model import ENTRIES_ROLE
 from iro_desk.ui.calendar_view import CalendarView
@@ -26,6 +27,7 @@ from iro_desk.ui.child_record import (
     ChildRecords,
     ChildRecordWindow,
     LetterLine,
+    SentDateDialog,
     install_child_records,
     letters_model,
 )
@@ -644,3 +646,130 @@ def test_the_file_column_says_where_the_letter_file_is(
     model = letters_model()
     model.set_rows([line])
     assert model.index(0, model.columnCount() - 1).data() == shown
+
+
+# -- booking, opening and sending from the record ----------------------------------------------
+
+
+def _record_window(
+    qtbot: QtBot, store: CaseloadStore, child: uuid.UUID, folder: Path
+) -> ChildRecordWindow:
+    record = ChildRecordWindow(
+        store, child, clock=FixedClock(TODAY), settings=Settings(letters_folder=str(folder))
+    )
+    qtbot.addWidget(record)
+    record.show()
+    qtbot.waitExposed(record)
+    return record
+
+
+def test_book_a_review_from_the_record_books_this_childs_next_review(
+    qtbot: QtBot, store: CaseloadStore, tmp_path: Path, boxes: MessageBoxes
+) -> None:
+    with store.session() as session:
+        child = Child(child_ref="CR-0002", first_name="Bo", last_name="Booking",
+                      dob=dt.date(2015, 3, 1))
+        episode = CareEpisode(child_id=child.id, start_date=dt.date(2026, 12, 20),
+                              legal_status="C2", placement_name="Demo foster home")
+        track = CaseTrack(kind="cla", child_id=child.id, episode_id=episode.id,
+                          start_date=episode.start_date)
+        session.add_all([child, episode, track])
+    record = _record_window(qtbot, store, child.id, tmp_path)
+    changed: list[bool] = []
+    record.changed.connect(lambda: changed.append(True))
+    assert "Book a review" in {
+        record.toolbar.widgetForAction(action).accessibleName()
+        for action in record.toolbar.actions() if not action.isSeparator()
+    }
+    record.book_review_action.trigger()
+    dialog = record.booking_dialog
+    assert dialog is not None and dialog.isVisible() and dialog.item.child_uuid == child.id
+    (venue,) = [edit for edit in dialog.findChildren(QLineEdit) if edit.accessibleName() == "Venue"]
+    venue.setText("Demo Family Centre")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: changed == [True])
+    assert not dialog.isVisible() and boxes.texts == []
+    assert record.record is not None
+    assert [item.review_id is not None for item in record.record.next_reviews][:1] == [True]
+    record.close()
+
+
+def test_a_child_whose_review_is_booked_is_told_there_is_nothing_to_book(
+    qtbot: QtBot, store: CaseloadStore, tmp_path: Path, boxes: MessageBoxes
+) -> None:
+    child, _review = _tess(store)
+    record = _record_window(qtbot, store, child, tmp_path)
+    assert record.book_review() is None
+    (said,) = boxes.texts
+    assert "no review waiting to be booked" in said
+    record.close()
+
+
+def _tess_with_a_letter(store: CaseloadStore, folder: Path, *, file: bool) -> tuple[
+    uuid.UUID, uuid.UUID, Path
+]:
+    child, review_id = _tess(store)
+    name = "2026-12-01 review letter CR-0001 T.pdf"
+    path = folder / name
+    if file:
+        folder.mkdir(exist_ok=True)
+        path.write_bytes(b"%PDF-1.7 demo")
+    with store.session() as session:
+        review = session.get(Review, review_id)
+        assert review is not None
+        review.status, review.held_on, review.participation_code = "held", HELD, "PN1"
+        session.add(review)
+        session.add(Letter(child_id=child, review_id=review_id, file_name=name,
+                           made_at=dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)))
+    return child, review_id, path
+
+
+def test_open_the_letter_file_opens_the_pdf_or_says_where_it_went(
+    qtbot: QtBot, store: CaseloadStore, tmp_path: Path, boxes: MessageBoxes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "letters"
+    child, _review, path = _tess_with_a_letter(store, folder, file=True)
+    opened: list[str] = []
+    monkeypatch.setattr(child_record_module.QDesktopServices, "openUrl",
+                        lambda url: opened.append(url.toLocalFile()) or True)
+    record = _record_window(qtbot, store, child, folder)
+    record.show_tab("Letters")
+    record.letters_view.setCurrentIndex(record.letters_model.index(0, 0))
+    record.open_letter_file_action.trigger()
+    assert opened == [str(path)] and boxes.texts == []
+    path.unlink()
+    assert record.open_letter_file() is None
+    (said,) = boxes.texts
+    assert "not on this laptop" in said and "Enter" in said
+    record.close()
+
+
+def test_mark_as_sent_records_the_day_on_the_letter_and_its_review(
+    qtbot: QtBot, store: CaseloadStore, tmp_path: Path, boxes: MessageBoxes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "letters"
+    child, review_id, _path = _tess_with_a_letter(store, folder, file=True)
+    sent = dt.date(2027, 1, 2)
+
+    def choose(dialog: SentDateDialog) -> int:
+        assert dialog.date_edit.date().toPython() == TODAY, "today is offered"
+        assert dialog.date_edit.maximumDate().toPython() == TODAY, "never in the future"
+        dialog.date_edit.setDate(sent)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SentDateDialog, "exec", choose)
+    record = _record_window(qtbot, store, child, folder)
+    record.show_tab("Letters")
+    model = record.letters_model
+    record.letters_view.setCurrentIndex(model.index(0, 0))
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert model.index(0, headers.index("Sent")).data() == "Not sent yet"
+    record.mark_sent_action.trigger()
+    assert boxes.texts == []
+    assert model.index(0, headers.index("Sent")).data() == "2 Jan 2027"
+    with store.session() as session:
+        review = session.get(Review, review_id)
+        assert review is not None and review.letter_sent_on == sent
+    record.close()
