@@ -566,6 +566,56 @@ def _page(*widgets: QWidget, stretch_last: bool = True) -> QWidget:
     return page
 
 
+@dataclass(frozen=True)
+class RecordAction:
+    """One action of the child record window: its name, words, method, keys and tip."""
+
+    name: str
+    text: str
+    method: str  # the ChildRecordWindow method it calls
+    shortcut: str
+    tip: str
+    attribute: str  # the window attribute that holds the QAction
+
+
+# The record window's actions, in one table: the window builds them from it, and Help lists
+# their keys from it (a record window need not be open).
+RECORD_ACTIONS: tuple[RecordAction, ...] = (
+    RecordAction("book_review", "&Book a review…", "book_review", "Ctrl+B",
+                 "Book the date of the child's next review, against its statutory deadline",
+                 "book_review_action"),
+    RecordAction("open_letter_file", "Open the &letter file", "open_letter_file",
+                 "Ctrl+Shift+L", "Open the selected letter's PDF, to print or send it",
+                 "open_letter_file_action"),
+    RecordAction("mark_letter_sent", "Mark as sen&t…", "mark_letter_sent", "Ctrl+Shift+T",
+                 "Record the day the selected letter was sent to the child", "mark_sent_action"),
+    RecordAction("record_review", "Record a revie&w…", "record_review", "Ctrl+R",
+                 "Record a review as held, with the child's participation and the decisions",
+                 "record_review_action"),
+    RecordAction("record_visit", "Record a vi&sit…", "record_visit", "Ctrl+Shift+V",
+                 "Record (or plan) a visit to the child before their review",
+                 "record_visit_action"),
+    RecordAction("open_selected", "O&pen selected…", "open_selected", "Ctrl+O",
+                 "Open the review, visit, challenge or letter selected (or press Enter on it)",
+                 "open_action"),
+    RecordAction("raise_challenge", "Raise a &challenge…", "raise_challenge", "Ctrl+Shift+C",
+                 "Raise a challenge about this child's care plan", "raise_challenge_action"),
+    RecordAction("start_qa_tool", "Start a &QA tool…", "start_qa_tool", "Ctrl+Shift+Q",
+                 "Check the child's case file with the QA checklist from Settings",
+                 "start_qa_action"),
+    RecordAction("review_letter", "&Make the review letter…", "make_review_letter", "Ctrl+P",
+                 "Write the letter to the child about their review (the selected or latest "
+                 "held one)", "review_letter_action"),
+    RecordAction("intro_letter", "Make an i&ntroduction letter…", "make_intro_letter",
+                 "Ctrl+Shift+P", "Write a letter introducing yourself to the child",
+                 "intro_letter_action"),
+    RecordAction("refresh", "Re&fresh", "reload", "F5", "Read the child's record again",
+                 "refresh_action"),
+    RecordAction("close", "Close", "close", "Ctrl+W", "Close this child's record",
+                 "close_action"),
+)
+
+
 class SentDateDialog(QDialog):
     """Asks the day a letter was sent: from the day it was made to today (today unless changed)."""
 
@@ -607,6 +657,19 @@ class ChildRecordWindow(QMainWindow):
     """
 
     changed = Signal()
+    # Made from RECORD_ACTIONS (each spec's ``attribute``).
+    book_review_action: QAction
+    open_letter_file_action: QAction
+    mark_sent_action: QAction
+    record_review_action: QAction
+    record_visit_action: QAction
+    open_action: QAction
+    raise_challenge_action: QAction
+    start_qa_action: QAction
+    review_letter_action: QAction
+    intro_letter_action: QAction
+    refresh_action: QAction
+    close_action: QAction
 
     def __init__(
         self,
@@ -654,52 +717,11 @@ class ChildRecordWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.book_review_action = self._action(
-            "book_review", "&Book a review…", self.book_review, "Ctrl+B",
-            "Book the date of the child's next review, against its statutory deadline",
-        )
-        self.open_letter_file_action = self._action(
-            "open_letter_file", "Open the &letter file", self.open_letter_file, "Ctrl+Shift+L",
-            "Open the selected letter's PDF, to print or send it",
-        )
-        self.mark_sent_action = self._action(
-            "mark_letter_sent", "Mark as sen&t…", self.mark_letter_sent, "Ctrl+Shift+T",
-            "Record the day the selected letter was sent to the child",
-        )
-        self.record_review_action = self._action(
-            "record_review", "Record a revie&w…", self.record_review, "Ctrl+R",
-            "Record a review as held, with the child's participation and the decisions",
-        )
-        self.record_visit_action = self._action(
-            "record_visit", "Record a vi&sit…", self.record_visit, "Ctrl+Shift+V",
-            "Record (or plan) a visit to the child before their review",
-        )
-        self.open_action = self._action(
-            "open_selected", "O&pen selected…", self.open_selected, "Ctrl+O",
-            "Open the review, visit, challenge or letter selected (or press Enter on it)",
-        )
-        self.raise_challenge_action = self._action(
-            "raise_challenge", "Raise a &challenge…", self.raise_challenge, "Ctrl+Shift+C",
-            "Raise a challenge about this child's care plan",
-        )
-        self.start_qa_action = self._action(
-            "start_qa_tool", "Start a &QA tool…", self.start_qa_tool, "Ctrl+Shift+Q",
-            "Check the child's case file with the QA checklist from Settings",
-        )
-        self.review_letter_action = self._action(
-            "review_letter", "&Make the review letter…", self.make_review_letter, "Ctrl+P",
-            "Write the letter to the child about their review (the selected or latest held one)",
-        )
-        self.intro_letter_action = self._action(
-            "intro_letter", "Make an i&ntroduction letter…", self.make_intro_letter,
-            "Ctrl+Shift+P", "Write a letter introducing yourself to the child",
-        )
-        self.refresh_action = self._action(
-            "refresh", "Re&fresh", self.reload, "F5", "Read the child's record again"
-        )
-        self.close_action = self._action(
-            "close", "Close", self.close, "Ctrl+W", "Close this child's record"
-        )
+        for spec in RECORD_ACTIONS:
+            action = self._action(
+                spec.name, spec.text, getattr(self, spec.method), spec.shortcut, spec.tip
+            )
+            setattr(self, spec.attribute, action)
 
     def _build(self) -> None:
         toolbar = QToolBar("Record")

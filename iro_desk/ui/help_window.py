@@ -26,6 +26,7 @@ from iro_desk import __version__
 from iro_desk.paths import data_dir, log_dir, resource_path
 from iro_desk.rules import describe_rules
 from iro_desk.settings import NATIONS, Settings
+from iro_desk.ui.child_record import RECORD_ACTIONS
 
 PAGES = ("guide", "rules", "shortcuts", "about")
 
@@ -67,19 +68,31 @@ def rules_html(settings: Settings) -> str:
     )
 
 
-def shortcuts_html(actions: Iterable[QAction]) -> str:
-    """Every action that has a keyboard shortcut, as a table."""
+def _shortcut_table(named_keys: Iterable[tuple[str, str]]) -> str:
     rows = []
-    for action in actions:
-        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    for text, keys in named_keys:
         if keys:
-            name = action.text().replace("&", "").rstrip("…").rstrip(".")
+            name = text.replace("&", "").rstrip("…").rstrip(".")
             rows.append(f"<tr><td>{html.escape(name)}</td><td><b>{html.escape(keys)}</b></td></tr>")
+    return (
+        "<table border='1' cellspacing='0' cellpadding='4'><tr><th>Action</th><th>Keys</th></tr>"
+        + "".join(sorted(rows)) + "</table>"
+    )
+
+
+def shortcuts_html(actions: Iterable[QAction]) -> str:
+    """Every action that has a keyboard shortcut, as a table; then those of a child's record."""
+    native = QKeySequence.SequenceFormat.NativeText
+    main = ((action.text(), action.shortcut().toString(native)) for action in actions)
+    record = (
+        (spec.text, QKeySequence(spec.shortcut).toString(native)) for spec in RECORD_ACTIONS
+    )
     return (
         "<h2>Keyboard shortcuts</h2><p>Every menu opens with Alt and its underlined letter. "
         "Tab moves between fields; Enter or Space presses the focused button.</p>"
-        "<table border='1' cellspacing='0' cellpadding='4'><tr><th>Action</th><th>Keys</th></tr>"
-        + "".join(sorted(rows)) + "</table>"
+        + _shortcut_table(main)
+        + "<h3>In a child's record</h3>"
+        + _shortcut_table(record)
     )
 
 

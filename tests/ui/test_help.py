@@ -50,3 +50,16 @@ def test_shortcuts_and_about(qtbot: QtBot) -> None:
     about = dialog.browsers["about"].toPlainText()
     assert "MIT" in about and "/tmp/demo.irodesk" in about
     assert "The calendar" in dialog.browsers["guide"].toPlainText()
+
+
+def test_the_shortcuts_page_lists_a_childs_record_too(qtbot: QtBot) -> None:
+    from iro_desk.ui.child_record import RECORD_ACTIONS
+
+    dialog = _dialog(qtbot, Settings())
+    text = dialog.browsers["shortcuts"].toPlainText()
+    record = text[text.index("In a child's record"):]
+    assert "Book a review" in record and "Ctrl+B" in record
+    assert "Mark as sent" in record and "Ctrl+Shift+T" in record
+    # Every action of the record window is listed, from the table the window is built from.
+    for spec in RECORD_ACTIONS:
+        assert spec.text.replace("&", "").rstrip("…") in record, spec.name
