@@ -17,15 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QDate,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QDate, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,10 +46,9 @@ from iro_desk.models import Challenge, ChallengeStep, Child
 from iro_desk.settings import Settings, load_settings
 from iro_desk.store import CaseloadStore
 from iro_desk.ui.errors import show_exception
+from iro_desk.ui.table_model import RowsTableModel
 from iro_desk.ui.theme import status_colour
 from iro_desk.vocab import CHALLENGE_STATUSES
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 def format_date(value: dt.date | None) -> str:
@@ -484,7 +475,7 @@ class ChallengeStepDialog(_SavingDialog):
 HISTORY_HEADERS = ("Date", "Step", "Level", "Addressed to", "Response due", "Details")
 
 
-class ChallengeHistoryModel(QAbstractTableModel):
+class ChallengeHistoryModel(RowsTableModel[ChallengeStep]):
     """A challenge's steps, oldest first (read only: the history is never edited)."""
 
     def __init__(
@@ -492,56 +483,23 @@ class ChallengeHistoryModel(QAbstractTableModel):
         parent: QObject | None = None,
     ) -> None:
         """Show ``steps`` using the ladder's level names from ``settings``."""
-        super().__init__(parent)
+        super().__init__(HISTORY_HEADERS, steps, parent)
         self._settings = settings
-        self._steps: list[ChallengeStep] = list(steps)
 
     def set_steps(self, steps: Sequence[ChallengeStep]) -> None:
         """Show a new history."""
-        self.beginResetModel()
-        self._steps = list(steps)
-        self.endResetModel()
+        self.set_rows(steps)
 
     def step_at(self, row: int) -> ChallengeStep:
         """The step on one row."""
-        return self._steps[row]
+        return self.row_at(row)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """Steps shown."""
-        return 0 if parent.isValid() else len(self._steps)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """The columns in ``HISTORY_HEADERS``."""
-        return 0 if parent.isValid() else len(HISTORY_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HISTORY_HEADERS)
-        ):
-            return HISTORY_HEADERS[section]
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Steps can be selected, never edited."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def cell(self, row: ChallengeStep, column: int, role: int) -> Any:
         """Each cell's text (the details in full as the tooltip)."""
-        if not index.isValid() or not 0 <= index.row() < len(self._steps):
-            return None
-        step = self._steps[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(step, index.column())
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5:
-            return step.text or None
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 5:
+            return row.text or None
         return None
 
     def _display(self, step: ChallengeStep, column: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -34,11 +34,10 @@ from iro_desk.recording import format_date
 from iro_desk.store import CaseloadStore
 from iro_desk.ui.errors import show_error, show_exception
 from iro_desk.ui.main_window import MainWindow
+from iro_desk.ui.table_model import AnyIndex, RowsTableModel
 
 TITLE = "Remove old letters"
 _HEADERS = ("Letter file", "Made on", "Age")
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 def age_text(days: int) -> str:
@@ -53,49 +52,23 @@ def age_text(days: int) -> str:
     return " ".join(parts)
 
 
-class OldLettersModel(QAbstractTableModel):
+class OldLettersModel(RowsTableModel[OldLetter]):
     """The old letters, one row each, with a tick in the first column for "remove this"."""
 
     def __init__(self, letters: list[OldLetter], parent: QWidget | None = None) -> None:
         """Every letter starts ticked."""
-        super().__init__(parent)
-        self._letters = list(letters)
-        self._ticked = [True] * len(self._letters)
+        super().__init__(_HEADERS, letters, parent)
+        self._unticked: set[Path] = set()  # the files of the letters to keep
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """One row per letter."""
-        return 0 if parent.isValid() else len(self._letters)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        """File, made on, age."""
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(_HEADERS)
-        ):
-            return _HEADERS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def cell(self, row: OldLetter, column: int, role: int) -> Any:
         """The file name, the date made and the age; the tick in the first column."""
-        if not index.isValid() or not 0 <= index.row() < len(self._letters):
-            return None
-        letter = self._letters[index.row()]
-        column = index.column()
         if role == Qt.ItemDataRole.CheckStateRole and column == 0:
-            ticked = self._ticked[index.row()]
+            ticked = row.path not in self._unticked
             return Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            texts = (letter.name, format_date(letter.made_on), age_text(letter.age_days))
-            return texts[column] if 0 <= column < len(texts) else None
+            return (row.name, format_date(row.made_on), age_text(row.age_days))[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(letter.path)
+            return str(row.path)
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -114,23 +87,27 @@ class OldLettersModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or index.column() != 0:
             return False
         state = value if isinstance(value, Qt.CheckState) else Qt.CheckState(value)
-        self._ticked[index.row()] = state == Qt.CheckState.Checked
+        path = self.row_at(index.row()).path
+        if state == Qt.CheckState.Checked:
+            self._unticked.discard(path)
+        else:
+            self._unticked.add(path)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
         return True
 
     def set_all(self, ticked: bool) -> None:
         """Tick (or untick) every letter."""
-        if not self._letters:
+        if not self.rowCount():
             return
-        self._ticked = [ticked] * len(self._letters)
+        self._unticked = set() if ticked else {letter.path for letter in self.rows()}
         self.dataChanged.emit(
-            self.index(0, 0), self.index(len(self._letters) - 1, 0),
+            self.index(0, 0), self.index(self.rowCount() - 1, 0),
             [Qt.ItemDataRole.CheckStateRole],
         )
 
     def ticked(self) -> list[OldLetter]:
         """The letters ticked for removal."""
-        return [letter for letter, on in zip(self._letters, self._ticked, strict=True) if on]
+        return [letter for letter in self.rows() if letter.path not in self._unticked]
 
 
 class LetterCleanupDialog(QDialog):

@@ -341,7 +341,23 @@ def test_item_models_pass_the_model_tester(
         rows = core.list_challenges(session, today=TODAY, settings=settings)
         steps = core.steps_of(session, rows[0].id)
     qtmodeltester.check(ChallengesTableModel(rows))
-    qtmodeltester.check(ChallengeHistoryModel(settings, steps))
+    history = ChallengeHistoryModel(settings, steps)
+    qtmodeltester.check(history)
+    assert history.rowCount() == len(steps) > 0
+    assert history.columnCount() == 6
+    assert [history.headerData(c, Qt.Orientation.Horizontal) for c in range(6)] == [
+        "Date", "Step", "Level", "Addressed to", "Response due", "Details"
+    ]
+    assert history.step_at(0) is steps[0]
+    assert history.index(0, 0).data(ROW_ROLE) is steps[0]
+    assert history.index(0, 0).data() == f"{steps[0].on_date.day} {steps[0].on_date:%b %Y}"
+    assert not history.flags(history.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
+    history.set_steps(steps[:1])
+    qtmodeltester.check(history)
+    assert history.rowCount() == 1
+    history.set_steps([])
+    qtmodeltester.check(history)
+    assert history.rowCount() == 0
     empty = ChallengesTableModel([])
     qtmodeltester.check(empty)
     assert empty.rowCount() == 0

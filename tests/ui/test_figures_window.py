@@ -149,8 +149,16 @@ def test_timeliness_chart_has_a_line_per_kind_and_the_total(window: FiguresWindo
 
 def test_every_table_model_passes_the_model_tester(qtmodeltester, window: FiguresWindow) -> None:  # noqa: ANN001
     for section in window.sections.values():
-        assert section.model.rowCount() > 0
-        qtmodeltester.check(section.model)
+        model, table = section.model, section.model.table
+        assert table is not None
+        assert model.rowCount() == len(table.rows) > 0
+        assert [
+            model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())
+        ] == list(table.columns)
+        qtmodeltester.check(model)
+    nothing_yet = ReportTableModel()
+    qtmodeltester.check(nothing_yet)
+    assert (nothing_yet.rowCount(), nothing_yet.columnCount()) == (0, 0)
 
 
 def test_cells_give_raw_values_for_code_that_wants_numbers(window: FiguresWindow) -> None:

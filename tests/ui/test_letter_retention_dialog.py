@@ -26,6 +26,7 @@ from iro_desk.ui.letter_retention_dialog import (
     offer_letter_cleanup,
 )
 from iro_desk.ui.main_window import MainWindow
+from iro_desk.ui.table_model import ROW_ROLE
 
 pytestmark = pytest.mark.gui
 
@@ -94,8 +95,30 @@ def cleanup_dialog(store: CaseloadStore, folder: Path) -> LetterCleanupDialog:
 
 
 def test_the_model_passes_the_model_tester(qtmodeltester: ModelTester, letters: Path) -> None:
-    model = OldLettersModel(old(letters))
+    given = old(letters)
+    model = OldLettersModel(given)
     qtmodeltester.check(model)
+    assert (model.rowCount(), model.columnCount()) == (2, 3)
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(3)] == [
+        "Letter file", "Made on", "Age"
+    ]
+    assert model.index(1, 0).data(ROW_ROLE) == given[1]
+    assert model.index(1, 2).data(Qt.ItemDataRole.ToolTipRole) == str(given[1].path)
+    assert model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsUserCheckable
+    assert not model.flags(model.index(0, 1)) & Qt.ItemFlag.ItemIsUserCheckable
+    assert model.index(0, 1).data(Qt.ItemDataRole.CheckStateRole) is None
+
+    # Unticking one letter keeps it out of the removal; the others stay ticked.
+    assert model.setData(model.index(0, 0), Qt.CheckState.Unchecked, Qt.ItemDataRole.CheckStateRole)
+    assert not model.setData(model.index(1, 1), Qt.CheckState.Unchecked,
+                             Qt.ItemDataRole.CheckStateRole)
+    qtmodeltester.check(model)
+    assert model.index(0, 0).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
+    assert model.ticked() == [given[1]]
+    model.set_all(False)
+    assert model.ticked() == []
+    model.set_all(True)
+    assert model.ticked() == given
 
 
 def test_the_dialog_lists_each_letter_with_the_date_it_was_made(
