@@ -162,6 +162,26 @@ def _person_text(person: PersonInfo) -> str:
     return f"{person.name} ({contact})" if contact else person.name
 
 
+def child_heading(font: QFont) -> tuple[QLabel, QLabel]:
+    """The child's name (large, bold) and the line under it (child ID, age, date of birth).
+
+    Both are plain text and can be selected to copy; ``font`` is the widget's own, enlarged.
+    """
+    name = QLabel()
+    name.setAccessibleName("Child's name")
+    name.setTextFormat(Qt.TextFormat.PlainText)
+    name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    title_font = QFont(font)
+    title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
+    title_font.setBold(True)
+    name.setFont(title_font)
+    subtitle = QLabel()
+    subtitle.setAccessibleName("Child ID, age and date of birth")
+    subtitle.setTextFormat(Qt.TextFormat.PlainText)
+    subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return name, subtitle
+
+
 class ChildPane(QWidget):
     """Shows one child: a header, four boxes of facts, and the timeline."""
 
@@ -183,18 +203,7 @@ class ChildPane(QWidget):
         page = QWidget()
         page_layout = QVBoxLayout(page)
         page_layout.setContentsMargins(0, 0, 0, 0)
-        self.name_label = QLabel()
-        self.name_label.setAccessibleName("Child's name")
-        self.name_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        title_font = QFont(self.font())
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
-        title_font.setBold(True)
-        self.name_label.setFont(title_font)
-        self.subtitle_label = QLabel()
-        self.subtitle_label.setAccessibleName("Child ID, age and date of birth")
-        self.subtitle_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.subtitle_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.name_label, self.subtitle_label = child_heading(self.font())
         self.subtitle_label.setWordWrap(True)
         page_layout.addWidget(self.name_label)
         page_layout.addWidget(self.subtitle_label)

@@ -39,7 +39,6 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDesktopServices,
-    QFont,
     QKeySequence,
     QResizeEvent,
 )
@@ -86,7 +85,7 @@ from iro_desk.ui.caseload_model import format_date
 from iro_desk.ui.challenge_dialog import ChallengeDialog, RaiseChallengeDialog
 from iro_desk.ui.challenges_window import ChallengesTableModel
 from iro_desk.ui.challenges_window import Column as ChallengeColumn
-from iro_desk.ui.child_pane import ChildPane, FactsBox, TimelineModel
+from iro_desk.ui.child_pane import ChildPane, FactsBox, TimelineModel, child_heading
 from iro_desk.ui.decisions_model import DecisionRow, DecisionsModel
 from iro_desk.ui.errors import guarded, show_error, show_exception
 from iro_desk.ui.history_view import HistoryView
@@ -752,19 +751,8 @@ class ChildRecordWindow(QMainWindow):
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
-        self.name_label = QLabel()
+        self.name_label, self.subtitle_label = child_heading(self.font())
         self.name_label.setObjectName("child_name")
-        self.name_label.setAccessibleName("Child's name")
-        self.name_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        title_font = QFont(self.font())
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
-        title_font.setBold(True)
-        self.name_label.setFont(title_font)
-        self.subtitle_label = QLabel()
-        self.subtitle_label.setAccessibleName("Child ID, age and date of birth")
-        self.subtitle_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.subtitle_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label = QLabel()
         self.message_label.setObjectName("record_message")
         self.message_label.setAccessibleName("Message")
