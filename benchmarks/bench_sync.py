@@ -84,10 +84,20 @@ def _change_one_percent(store: CaseloadStore, seed: int, tag: str) -> int:
 
 
 def _snapshot(folder: Path, target: Path) -> None:
-    """Copy a prepared laptop (closed caseload file) and share for one timed run."""
+    """Copy a prepared laptop (closed caseload file) and share for one timed run.
+
+    Every file copied is flushed to disk before the run is timed. Otherwise the sync's first
+    fsync of the caseload (its commit) would also write out the tens of megabytes this copy
+    left in the system's cache: the benchmark's own preparation, billed to the sync. A laptop's
+    caseload file is not freshly copied when the IRO presses Sync.
+    """
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(folder, target)
+    for path in target.rglob("*"):
+        if path.is_file():
+            with path.open("rb+") as copied:
+                os.fsync(copied.fileno())
 
 
 def _timed(runs: int, prepare: Callable[[int], Any], work: Callable[[Any], SyncReport]) -> tuple[
