@@ -36,7 +36,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from benchmarks.bench_sync import demo_caseload
+from benchmarks.bench_sync import demo_caseload, flushed_copy
 from iro_desk.models import CareEpisode, Child, Review, Visit
 from iro_desk.schedule import due_items
 from iro_desk.settings import load_settings, update_settings
@@ -126,7 +126,7 @@ class Variant:
         report: SyncReport | None = None
         for run in range(SYNC_RUNS):
             target = root / f"run-{self.name}-{who}-{run}"
-            shutil.copytree(self.prepared, target)
+            flushed_copy(self.prepared, target)  # flushed to disk: not billed to the sync
             store = _open(target / who / "caseload.irodesk", self.passphrase, who)
             with store.session() as session:
                 update_settings(session, team_share_folder=str(target / "share"))

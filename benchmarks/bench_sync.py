@@ -83,7 +83,7 @@ def _change_one_percent(store: CaseloadStore, seed: int, tag: str) -> int:
     return edited
 
 
-def _snapshot(folder: Path, target: Path) -> None:
+def flushed_copy(folder: Path, target: Path) -> None:
     """Copy a prepared laptop (closed caseload file) and share for one timed run.
 
     Every file copied is flushed to disk before the run is timed. Otherwise the sync's first
@@ -165,7 +165,7 @@ def main() -> int:
 
         def fresh(run: int, folder: Path = prepared) -> CaseloadStore:
             target = root / f"run-{folder.name}-{run}"
-            _snapshot(folder, target)
+            flushed_copy(folder, target)
             machine = CaseloadStore.open(target / "laptop" / "caseload.irodesk", actor="laptop")
             with machine.session() as session:
                 update_settings(session, team_share_folder=str(target / "share"))
@@ -180,7 +180,7 @@ def main() -> int:
         up_to_date, report_1 = _timed(RUNS, fresh, run_sync)
 
         others = root / "others"
-        _snapshot(prepared, others)
+        flushed_copy(prepared, others)
         other = CaseloadStore.open(others / "manager" / "caseload.irodesk", actor="manager")
         with other.session() as session:
             update_settings(session, team_share_folder=str(others / "share"))
@@ -190,7 +190,7 @@ def main() -> int:
         both_changed, report_2 = _timed(RUNS, lambda run: fresh(run, others), run_sync)
 
         first = root / "first"
-        _snapshot(prepared, first)
+        flushed_copy(prepared, first)
         (first / "laptop").rename(first / "old-laptop")
         newcomer = _laptop(first / "laptop" / "caseload.irodesk", source, first / "share",
                            "newcomer")
