@@ -117,7 +117,12 @@ class DueItem:
     @property
     def is_review(self) -> bool:
         """True for a review or conference (not a visit, decision, paperwork or challenge)."""
-        return self.kind not in _NON_REVIEW_KINDS
+        return self.kind not in NON_REVIEW_KINDS
+
+    @property
+    def can_book(self) -> bool:
+        """A review or conference that is due and not booked yet (its date can be booked)."""
+        return self.is_review and self.review_id is None and self.track_id is not None
 
     def to_json(self) -> dict[str, Any]:
         """The item as JSON-ready values: ISO dates, UUID strings, labels added."""
@@ -139,7 +144,8 @@ class DueItem:
         }
 
 
-_NON_REVIEW_KINDS = frozenset(
+# Due items that are not a review or conference (what a calendar shows besides them).
+NON_REVIEW_KINDS = frozenset(
     {"pre_review_visit", "challenge_response", "decisions_due", "record_due", "intro_letter"}
 )
 

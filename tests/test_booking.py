@@ -92,6 +92,18 @@ def test_booking_in_time(session: Session, caseload: tuple[Child, CaseTrack]) ->
     assert [entry.action for entry in logged] == ["create"]
     (item,) = [i for i in due_items(session, today=TODAY, settings=SETTINGS) if i.is_review]
     assert (item.status, item.scheduled, item.review_id) == ("scheduled", D(2027, 1, 20), review.id)
+    assert not item.can_book  # booked: it can be moved, not booked again
+
+
+def test_only_a_due_review_not_yet_booked_can_be_booked(
+    session: Session, caseload: tuple[Child, CaseTrack]
+) -> None:
+    items = due_items(session, today=TODAY, settings=SETTINGS)
+    assert [item.kind for item in items if item.can_book] == ["cla_review"]
+    others = [item for item in items if not item.is_review]
+    assert others and all(not item.can_book for item in others), [i.kind for i in items]
+    (item,) = [item for item in items if item.can_book]
+    assert item.review_id is None and item.track_id == caseload[1].id
 
 
 @pytest.mark.parametrize(

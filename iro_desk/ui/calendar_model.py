@@ -37,7 +37,14 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 from sqlmodel import Session
 
-from iro_desk.schedule import ITEM_KINDS, REVIEW_ITEM_KINDS, DueItem, day_text, sort_key
+from iro_desk.schedule import (
+    ITEM_KINDS,
+    NON_REVIEW_KINDS,
+    REVIEW_ITEM_KINDS,
+    DueItem,
+    day_text,
+    sort_key,
+)
 from iro_desk.settings import Settings
 from iro_desk.store import CaseloadStore
 from iro_desk.ui.table_model import ROW_ROLE, RowsTableModel, header_data, titles_and_tips
@@ -68,7 +75,6 @@ _KIND_RANK = {
     "decisions_due": 4,
     "intro_letter": 5,
 }
-_NON_REVIEW_KINDS = frozenset(_KIND_RANK)
 
 # Short names for the month grid, where a day is a hand's width; the legend spells them out.
 SHORT_KINDS: dict[str, str] = {
@@ -158,17 +164,12 @@ class CalendarEntry:
     @property
     def is_review(self) -> bool:
         """True for a review or conference (not a visit, paperwork, decision or challenge)."""
-        return self.kind not in _NON_REVIEW_KINDS
+        return self.kind not in NON_REVIEW_KINDS
 
     @property
     def can_book(self) -> bool:
         """A review that is due and not booked yet."""
-        return (
-            self.item is not None
-            and self.is_review
-            and self.review_id is None
-            and self.track_id is not None
-        )
+        return self.item is not None and self.item.can_book
 
     @property
     def can_move(self) -> bool:

@@ -1336,10 +1336,7 @@ class ChildRecordWindow(QMainWindow):
         if self.record is None:
             return None
         choices = sorted(
-            (
-                item for item in self.record.next_reviews
-                if item.review_id is None and item.track_id is not None
-            ),
+            (item for item in self.record.next_reviews if item.can_book),
             key=lambda item: item.deadline,
         )
         if not choices:
