@@ -261,6 +261,10 @@ def _kill_loop(laptop: LaptopFactory, share: Path, tmp_path: Path, rounds: int) 
     b = laptop("b")
     b.sync()
     rng = random.Random(20270104)
+    # A first run compiles IRO Desk's modules (on a fresh clone there are no .pyc files yet):
+    # timed, it made the kill window so long that sometimes no run was killed at all.
+    warm_up = _sync_process(a)
+    assert warm_up.wait(timeout=120) == 0, warm_up.stderr.read() if warm_up.stderr else ""
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "iro_desk", "--version"], check=True,
                    capture_output=True)
