@@ -619,6 +619,7 @@ class _Attempt:
         self.rewrite_full = False  # write the whole team file again (a new team key)
         self.made: set[str] = set()  # temp id tables made so far
         self.nonce = ""  # of the generation this sync writes (``_note_sent``)
+        self.pay = "pay"  # where the payload is attached ("ovl" when it is the team copy)
 
     def _fill(self, table: str, ids: Iterable[str]) -> None:
         """Fill a temp id table, made on first use (most of them stay unused)."""
@@ -672,10 +673,18 @@ class _Attempt:
         _step("downloaded")
         self._stop_if_cancelled()
         self._adopt_sent()
-        self.payload_path = self.work / "payload.irodesk"
-        new_work_file(self.payload_path, self.work.parent / "templates")
-        _work_file(conn, self.payload_path, "pay")
-        _create_sync_rows(conn, "pay")
+        # Up to date, the team copy starts empty and gets exactly what goes out (the records
+        # and their history), which is what the payload holds: it is the payload, so each
+        # record going out is written once, not twice. Otherwise the payload is a file of its
+        # own, filled from the team copy.
+        self.pay = "ovl" if plan.path == "up-to-date" else "pay"
+        if self.pay == "ovl":
+            self.payload_path = self.team_path
+        else:
+            self.payload_path = self.work / "payload.irodesk"
+            new_work_file(self.payload_path, self.work.parent / "templates")
+            _work_file(conn, self.payload_path, "pay")
+            _create_sync_rows(conn, "pay")
         self._temp_tables()
         conn.execute("BEGIN")
         self._compare()
@@ -690,7 +699,8 @@ class _Attempt:
             self._fill_payload(full)
             self._note_sent(plan)
         conn.execute("COMMIT")
-        conn.execute("DETACH DATABASE pay")
+        if self.pay == "pay":
+            conn.execute("DETACH DATABASE pay")
         _step("merged")
         published = self._publish(plan, full) if publish else None
         _step("published")
@@ -1454,12 +1464,12 @@ class _Attempt:
                 continue
             # temp.pub_<table> and temp.new_<table> still hold these (_apply_to_team_copy).
             conn.execute(
-                f"INSERT INTO pay.{SYNC_ROWS} (table_name, row_id, is_new) SELECT ?, id, "
+                f"INSERT INTO {self.pay}.{SYNC_ROWS} (table_name, row_id, is_new) SELECT ?, id, "
                 f"id IN (SELECT id FROM temp.new_{t}) FROM temp.pub_{t}",
                 (t,),
             )
             self.counts[t] = len(s["pub"])
-            if not full:
+            if not full and self.pay == "pay":
                 conn.execute(
                     f"INSERT INTO pay.{t} ({_cols(spec.columns)}) "
                     f"{self.team_rows_sql(spec, f'temp.pub_{t}')}"
@@ -1468,7 +1478,7 @@ class _Attempt:
         if full:
             conn.execute(f"DELETE FROM team.{SYNC_ROWS}")
             conn.execute(f"INSERT INTO team.{SYNC_ROWS} SELECT * FROM pay.{SYNC_ROWS}")
-        else:
+        elif self.pay == "pay":
             conn.execute(
                 f"INSERT INTO pay.change_log ({_cols(CHANGE_LOG_COLUMNS)}) SELECT "
                 f"{_cols(CHANGE_LOG_COLUMNS)} FROM main.change_log WHERE id IN "

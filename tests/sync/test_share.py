@@ -27,6 +27,7 @@ from iro_desk.sync.share import (
     ShareUnavailableError,
     TeamShare,
 )
+from iro_desk.sync.state import TABLES
 
 
 def _generations(share: Path) -> Path:
@@ -70,6 +71,61 @@ def test_a_generation_is_a_folder_with_a_manifest_and_a_checked_payload(
     assert hashlib.sha256(payload.read_bytes()).hexdigest() == second.payload_sha256
     assert check_file(payload).schema_version == SCHEMA_VERSION
     assert second.counts["child"] == 1
+
+
+def _payload_rows(share: Path, number: int) -> dict[str, set[str]]:
+    """The ids of the records (and history rows) in a generation's payload, by table."""
+    conn = sqlite3.connect(
+        f"{(_generations(share) / f'g{number:08d}' / PAYLOAD_NAME).as_uri()}?mode=ro", uri=True
+    )
+    try:
+        found = {
+            table: {row[0] for row in conn.execute(f"SELECT id FROM {table}")}
+            for table in (*TABLES, "change_log")
+        }
+        found["sync_rows"] = {
+            f"{table}:{row_id}:{is_new}"
+            for table, row_id, is_new in conn.execute(
+                "SELECT table_name, row_id, is_new FROM sync_rows"
+            )
+        }
+        found["history of"] = {row[0] for row in conn.execute("SELECT row_id FROM change_log")}
+        return {name: ids for name, ids in found.items() if ids}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "others_first",
+    [
+        pytest.param(False, id="up to date: the team copy is the payload"),
+        pytest.param(True, id="after another laptop's changes: a payload of its own"),
+    ],
+)
+def test_a_changes_generation_holds_exactly_what_went_out(
+    laptop: LaptopFactory, share: Path, others_first: bool
+) -> None:
+    a = laptop("a", demo=True)
+    a.sync()
+    b = laptop("b")
+    b.sync()
+    child = a.child("DEMO-0001")
+    a.edit(Child, child.id, notes="changed on a")
+    if others_first:
+        b.edit(Child, b.child("DEMO-0002").id, notes="changed on b")
+        b.sync()
+    report = a.sync()
+    expected = "changes" if others_first else "up-to-date"
+    assert (report.path, report.went_out_count) == (expected, 1)
+    team = TeamShare(share)
+    number = report.published
+    assert number is not None and team.read_manifest(number).kind == "changes"
+    rows = _payload_rows(share, number)
+    assert rows.pop("child") == {child.id.hex}
+    assert rows.pop("sync_rows") == {f"child:{child.id.hex}:0"}
+    assert rows.pop("history of") == {child.id.hex}, "only the history of what went out"
+    assert len(rows.pop("change_log")) == 1
+    assert rows == {}, "nothing else is in the payload"
 
 
 def test_a_generation_number_is_never_written_twice(
