@@ -87,6 +87,7 @@ from iro_desk.sync.state import (
     DIRTY_TABLE,
     LOCAL_TABLE_NAMES,
     TABLES,
+    UNSYNCED_TABLE,
     SentMark,
     SyncState,
     TableSpec,
@@ -650,7 +651,8 @@ class _Attempt:
 
     def _run(self) -> SyncReport:
         conn = self.conn
-        tracking_gap = ensure_sync_tables(conn)
+        tracking = ensure_sync_tables(conn)
+        self.base_lost = tracking.base_lost
         self.state = read_state(conn)
         self.laptop_id = self.state.laptop_id or uuid.uuid4().hex
         numbers = self.share.generation_numbers()
@@ -659,12 +661,15 @@ class _Attempt:
         self._stop_if_cancelled()
         head = self.share.read_manifest(numbers[-1]) if numbers else None
         plan = self._plan(head)
+        # Without a base (never synced, or not to be trusted) every record here is compared
+        # with the team's as if new: differences are conflicts, nothing is taken as unchanged.
+        self.no_base = plan.ignore_base or not self.state.has_base
         # Normally only records noted as written since the last sync are compared with the
         # base; every record is compared when the notes may be incomplete, and now and then.
         self.full_compare = (
             not self.state.has_base
             or plan.ignore_base
-            or tracking_gap
+            or tracking.notes_lost
             or self.state.quick_syncs + 1 >= FULL_COMPARE_EVERY
         )
         conn.execute("PRAGMA foreign_keys = OFF")
@@ -792,6 +797,10 @@ class _Attempt:
                     "go ahead. Nothing was changed."
                 )
             return self._full_plan(head, ignore_base=True)
+        if state.has_base and self.base_lost:
+            # A caseload table lost the triggers that keep the base (an upgrade rebuilt it):
+            # a record changed meanwhile lost its base, so nothing can be taken as unchanged.
+            return self._full_plan(head, ignore_base=True)
         overdue = _full_due(head, 0, 0)
         scope_changed = state.scope_key != self._scope_key(self._local_me_ids())
         if not state.has_base or self.force_full or scope_changed or overdue:
@@ -878,8 +887,60 @@ class _Attempt:
                 _apply_payload(conn, "part", "main", with_rows=with_rows)
             part.unlink(missing_ok=True)
 
+    # -- the base, copy-on-write (state.py): a base row, else the row here unless it is new ----
     def base_table(self, spec: TableSpec) -> str:
+        """The table of base rows: the records whose base is not simply their row here."""
         return f"temp.nobase_{spec.name}" if self.plan.ignore_base else f"main.{spec.base}"
+
+    def unsynced_sql(self, spec: TableSpec, id_expr: str) -> str:
+        """True where a record here has no base unless it has a base row (it is new)."""
+        if self.no_base:
+            return "1"
+        return (
+            f"EXISTS (SELECT 1 FROM main.{UNSYNCED_TABLE} u WHERE u.table_name = "
+            f"'{spec.name}' AND u.row_id = {id_expr})"
+        )
+
+    def base_is_local_sql(self, spec: TableSpec, local: str, base: str) -> str:
+        """True where the base of the record here (alias ``local``) is that row itself.
+
+        ``base`` is the alias of a LEFT JOIN of ``base_table`` on the same id.
+        """
+        return f"({base}.id IS NULL AND NOT {self.unsynced_sql(spec, f'{local}.id')})"
+
+    def changed_here_sql(self, spec: TableSpec, local: str, base: str) -> str:
+        """True where the record here (alias ``local``) differs from its base (or has none)."""
+        return (
+            f"(({base}.id IS NOT NULL AND NOT ({_same(spec, local, base)})) OR "
+            f"({base}.id IS NULL AND {self.unsynced_sql(spec, f'{local}.id')}))"
+        )
+
+    def base_rows_sql(self, spec: TableSpec, ids_table: str, columns: str = "") -> str:
+        """The base rows of the ids in a temp table (base rows, and rows here that are the base).
+
+        ``columns`` are expressions over the alias ``x`` (default: every column); a row here
+        gives the team's values of local-only columns.
+        """
+        columns = columns or _cols(spec.columns, "x")
+        wanted = f"x.id IN (SELECT id FROM {ids_table})"
+        base = self.base_table(spec)
+        local = columns.replace("x.", "l.")
+        for name in spec.local_only:
+            local = local.replace(f"l.{name}", "0")
+        return (
+            f"SELECT {columns} FROM {base} x WHERE {wanted} UNION ALL "
+            f"SELECT {local} FROM main.{spec.name} l WHERE l.id IN (SELECT id FROM {ids_table}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {base} b WHERE b.id = l.id) AND NOT "
+            f"{self.unsynced_sql(spec, 'l.id')}"
+        )
+
+    def in_base_sql(self, spec: TableSpec, id_expr: str) -> str:
+        """True where the record with this id has a base."""
+        return (
+            f"(EXISTS (SELECT 1 FROM {self.base_table(spec)} b WHERE b.id = {id_expr}) OR "
+            f"(EXISTS (SELECT 1 FROM main.{spec.name} l WHERE l.id = {id_expr}) AND NOT "
+            f"{self.unsynced_sql(spec, id_expr)}))"
+        )
 
     def team_rows_sql(self, spec: TableSpec, ids_table: str, columns: str = "") -> str:
         """The team's rows (as they are now in the team copy) for the ids in a temp table.
@@ -890,19 +951,21 @@ class _Attempt:
         wanted = f"x.id IN (SELECT id FROM {ids_table})"
         if self.source == "team":
             return f"SELECT {columns} FROM team.{spec.name} x WHERE {wanted}"
+        not_changed = (  # the ids the team has not changed since the base
+            f"(SELECT i.id FROM {ids_table} i WHERE NOT EXISTS (SELECT 1 FROM ovl.{spec.name} o "
+            "WHERE o.id = i.id))"
+        )
         return (
-            f"SELECT {columns} FROM ovl.{spec.name} x WHERE {wanted} "
-            f"UNION ALL SELECT {columns} FROM {self.base_table(spec)} x WHERE {wanted} "
-            f"AND x.id NOT IN (SELECT id FROM ovl.{spec.name} WHERE id IN "
-            f"(SELECT id FROM {ids_table}))"
+            f"SELECT {columns} FROM ovl.{spec.name} x WHERE {wanted} UNION ALL "
+            f"{self.base_rows_sql(spec, not_changed, columns)}"
         )
 
     def in_team_sql(self, spec: TableSpec, id_expr: str) -> str:
         if self.source == "team":
             return f"EXISTS (SELECT 1 FROM team.{spec.name} x WHERE x.id = {id_expr})"
         return (
-            f"(EXISTS (SELECT 1 FROM ovl.{spec.name} x WHERE x.id = {id_expr}) OR EXISTS "
-            f"(SELECT 1 FROM {self.base_table(spec)} x WHERE x.id = {id_expr}))"
+            f"(EXISTS (SELECT 1 FROM ovl.{spec.name} x WHERE x.id = {id_expr}) OR "
+            f"{self.in_base_sql(spec, id_expr)})"
         )
 
     # -- comparing ---------------------------------------------------------------------------
@@ -926,7 +989,11 @@ class _Attempt:
                     if self.source == "team"
                     else f"SELECT {_cols(spec.columns)} FROM ovl.{spec.name} UNION ALL "
                     f"SELECT {_cols(spec.columns, 'b')} FROM {self.base_table(spec)} b WHERE "
-                    f"NOT EXISTS (SELECT 1 FROM ovl.{spec.name} x WHERE x.id = b.id)"
+                    f"NOT EXISTS (SELECT 1 FROM ovl.{spec.name} x WHERE x.id = b.id) UNION ALL "
+                    f"SELECT {_team_select(spec, 'l')} FROM main.{spec.name} l WHERE "
+                    f"NOT EXISTS (SELECT 1 FROM ovl.{spec.name} x WHERE x.id = l.id) AND "
+                    f"NOT EXISTS (SELECT 1 FROM {self.base_table(spec)} b WHERE b.id = l.id) "
+                    f"AND NOT {self.unsynced_sql(spec, 'l.id')}"
                 )
             )
         conn.execute("CREATE TEMP TABLE me (id TEXT PRIMARY KEY)")
@@ -954,12 +1021,16 @@ class _Attempt:
         for spec in TABLES.values():
             t, base = spec.name, self.base_table(spec)
             if self.full_compare:
-                changed_here = conn.execute(
-                    f"SELECT l.id, b.id FROM main.{t} l FULL JOIN {base} b ON b.id = l.id "
-                    f"WHERE l.id IS NULL OR b.id IS NULL OR NOT ({_same(spec, 'l', 'b')})"
-                ).fetchall()
-                local_changed = {row[0] for row in changed_here if row[0] is not None}
-                orphans = {row[1] for row in changed_here if row[0] is None}
+                local_changed = _ids(
+                    conn,
+                    f"SELECT l.id FROM main.{t} l LEFT JOIN {base} b ON b.id = l.id "
+                    f"WHERE {self.changed_here_sql(spec, 'l', 'b')}",
+                )
+                orphans = _ids(  # a base, but nothing here
+                    conn,
+                    f"SELECT b.id FROM {base} b WHERE NOT EXISTS (SELECT 1 FROM main.{t} l "
+                    "WHERE l.id = b.id)",
+                )
             else:
                 # Records in conflict differ from the base until settled: compared too.
                 self._fill(
@@ -971,28 +1042,31 @@ class _Attempt:
                     conn,
                     f"SELECT l.id FROM temp.l_{t} d CROSS JOIN main.{t} l ON l.id = d.id "
                     f"LEFT JOIN {base} b ON b.id = l.id "
-                    f"WHERE b.id IS NULL OR NOT ({_same(spec, 'l', 'b')})",
+                    f"WHERE {self.changed_here_sql(spec, 'l', 'b')}",
                 )
                 orphans = set()
             if self.source == "team":
                 team_changed = _ids(
                     conn,
                     f"SELECT x.id FROM team.{t} x LEFT JOIN {base} b ON b.id = x.id "
+                    f"LEFT JOIN main.{t} l ON l.id = x.id "
                     f"WHERE (b.id IS NOT NULL AND NOT ({_same(spec, 'x', 'b')})) OR "
-                    f"(b.id IS NULL AND EXISTS (SELECT 1 FROM main.{t} l WHERE l.id = x.id))",
+                    f"(b.id IS NULL AND l.id IS NOT NULL AND "
+                    f"(NOT ({_same(spec, 'x', 'l')}) OR {self.unsynced_sql(spec, 'l.id')}))",
                 )
                 lost = _ids(  # the team file lacks what it had: send it again
                     conn,
-                    f"SELECT b.id FROM {base} b WHERE NOT EXISTS (SELECT 1 FROM team.{t} x "
-                    f"WHERE x.id = b.id) AND EXISTS (SELECT 1 FROM main.{t} l "
-                    f"WHERE l.id = b.id)",
+                    f"SELECT l.id FROM main.{t} l WHERE NOT EXISTS (SELECT 1 FROM team.{t} x "
+                    f"WHERE x.id = l.id) AND {self.in_base_sql(spec, 'l.id')}",
                 )
             else:
                 team_changed = _ids(
                     conn,
                     f"SELECT x.id FROM ovl.{t} x LEFT JOIN {base} b ON b.id = x.id "
+                    f"LEFT JOIN main.{t} l ON l.id = x.id "
                     f"WHERE (b.id IS NOT NULL AND NOT ({_same(spec, 'x', 'b')})) OR "
-                    f"(b.id IS NULL AND EXISTS (SELECT 1 FROM main.{t} l WHERE l.id = x.id))",
+                    f"(b.id IS NULL AND l.id IS NOT NULL AND "
+                    f"(NOT ({_same(spec, 'x', 'l')}) OR {self.unsynced_sql(spec, 'l.id')}))",
                 )
                 lost = set()
             both_changed = local_changed & team_changed
@@ -1041,12 +1115,7 @@ class _Attempt:
                 f"(SELECT id FROM temp.both_{t})",
                 spec.columns,
             )
-            base_rows = _rows(
-                conn,
-                f"SELECT {_cols(spec.columns)} FROM {self.base_table(spec)} WHERE id IN "
-                f"(SELECT id FROM temp.both_{t})",
-                spec.columns,
-            )
+            base_rows = _rows(conn, self.base_rows_sql(spec, f"temp.both_{t}"), spec.columns)
             team_rows = _rows(conn, self.team_rows_sql(spec, f"temp.both_{t}"), spec.columns)
             self.local_before[t] = local_rows
             for row_id in both:
@@ -1159,7 +1228,7 @@ class _Attempt:
             s = self.sets[t]
             in_scope = self._in_scope(spec, "x.id")
             base = self.base_table(spec)
-            new_in = _ids(
+            new_in = _ids(  # (with nothing here, a base can only be a base row)
                 conn,
                 f"SELECT x.id FROM {self.source}.{t} x WHERE NOT EXISTS (SELECT 1 FROM "
                 f"main.{t} l WHERE l.id = x.id) AND NOT EXISTS (SELECT 1 FROM {base} b "
@@ -1326,10 +1395,12 @@ class _Attempt:
             return
         self._fill("pub_child", outgoing)
         if self.source == "ovl":
+            spec = TABLES["child"]
             new_refs = conn.execute(
                 f"SELECT count(*) FROM temp.pub_child p CROSS JOIN main.child l ON l.id = p.id "
-                f"LEFT JOIN {self.base_table(TABLES['child'])} b ON b.id = p.id "
-                "WHERE b.id IS NULL OR b.child_ref IS NOT l.child_ref"
+                f"LEFT JOIN {self.base_table(spec)} b ON b.id = p.id "
+                "WHERE (b.id IS NOT NULL AND b.child_ref IS NOT l.child_ref) OR "
+                f"(b.id IS NULL AND {self.unsynced_sql(spec, 'l.id')})"
             ).fetchone()[0]
             if new_refs:
                 raise _RestartError("a child ID is new: check it against the whole team", full=True)
@@ -1428,15 +1499,25 @@ class _Attempt:
         sent = _fetch_checked(self.share, manifest, self.work / "sent.irodesk")
         with _attached_transaction(conn, sent, "sent", begin="BEGIN IMMEDIATE"):
             for spec in TABLES.values():
+                ours = (
+                    f"SELECT id FROM sent.{spec.name} WHERE id IN (SELECT row_id FROM "
+                    f"sent.{SYNC_ROWS} WHERE table_name = ?) AND id NOT IN "
+                    "(SELECT value FROM json_each(?))"
+                )
+                params = (spec.name, json.dumps(mark.not_ours.get(spec.name, [])))
                 conn.execute(
                     _upsert(
                         spec,
                         f"main.{spec.base}",
                         f"SELECT {_cols(spec.columns)} FROM sent.{spec.name} WHERE id IN "
-                        f"(SELECT row_id FROM sent.{SYNC_ROWS} WHERE table_name = ?) AND "
-                        "id NOT IN (SELECT value FROM json_each(?))",
+                        f"({ours})",
                     ),
-                    (spec.name, json.dumps(mark.not_ours.get(spec.name, []))),
+                    params,
+                )
+                conn.execute(
+                    f"DELETE FROM main.{UNSYNCED_TABLE} WHERE table_name = '{spec.name}' AND "
+                    f"row_id IN ({ours})",
+                    params,
                 )
             conn.execute(
                 f"INSERT OR IGNORE INTO main.{BASE_CHANGE_LOG} SELECT c.id FROM "
@@ -1622,7 +1703,7 @@ class _Attempt:
                 moved = conn.execute(
                     f"SELECT count(*) FROM temp.inc_{t} c LEFT JOIN main.{t} l ON l.id = c.id "
                     f"LEFT JOIN {self.base_table(spec)} b ON b.id = c.id "
-                    f"WHERE l.id IS NULL OR NOT ({_same(spec, 'l', 'b')})"
+                    f"WHERE l.id IS NULL OR {self.changed_here_sql(spec, 'l', 'b')}"
                 ).fetchone()[0]
                 if moved:
                     raise _RestartError("the caseload changed while syncing")
@@ -1821,6 +1902,10 @@ class _Attempt:
             conn.execute(
                 f"DELETE FROM main.{TABLES[t].base} WHERE id IN (SELECT id FROM temp.ev_{t})"
             )
+            conn.execute(
+                f"DELETE FROM main.{UNSYNCED_TABLE} WHERE table_name = '{t}' AND row_id IN "
+                f"(SELECT id FROM temp.ev_{t})"
+            )
             removed[t] = ids
         conn.execute(
             f"DELETE FROM main.{BASE_CHANGE_LOG} WHERE id NOT IN (SELECT id FROM main.change_log)"
@@ -1828,8 +1913,14 @@ class _Attempt:
         return removed
 
     def _write_base(self, plan: _Plan) -> None:
+        """The team's row becomes the base of each record touched (copy-on-write, state.py).
+
+        Where the team's row and the row here are the same, the base is simply the row here:
+        its base row is removed. Otherwise (or with nothing here) the team's row is the base
+        row. Without a base until now, every record here is given one or noted as new.
+        """
         conn = self.conn
-        if plan.ignore_base:
+        if self.no_base:
             forget_base(conn)
         for spec in TABLES.values():
             t = spec.name
@@ -1837,23 +1928,50 @@ class _Attempt:
             touched = (
                 s["out"] | s["both"] | s["inc"] | s["agreed"] | s["pub"] | s["in_update"]
             )
-            if plan.ignore_base:
+            if self.no_base:
                 touched |= s["l"]
+            unsynced = f"main.{UNSYNCED_TABLE} WHERE table_name = '{t}' AND row_id IN"
             if touched:
                 self._fill(f"touched_{t}", touched)
+                # The team's rows, read once (the statements below change what the base reads),
+                # each with whether the row here is the same.
+                conn.execute(f"DROP TABLE IF EXISTS temp.tr_{t}")
+                conn.execute(
+                    f"CREATE TEMP TABLE tr_{t} AS SELECT x.*, EXISTS (SELECT 1 FROM main.{t} l "
+                    f"WHERE l.id = x.id AND {_same(spec, 'l', 'x')}) AS same_here FROM "
+                    f"({self.team_rows_sql(spec, f'temp.touched_{t}', _team_select(spec, 'x'))}) x"
+                )
                 # An upsert changes each base row where it is; INSERT OR REPLACE would delete
                 # and re-insert it, writing twice the pages.
                 updates = ", ".join(f"{c} = excluded.{c}" for c in spec.columns if c != "id")
                 conn.execute(
-                    f"INSERT INTO main.{spec.base} ({_cols(spec.columns)}) "
-                    f"{self.team_rows_sql(spec, f'temp.touched_{t}', _team_select(spec, 'x'))} "
+                    f"INSERT INTO main.{spec.base} ({_cols(spec.columns)}) SELECT "
+                    f"{_team_select(spec, 'x')} FROM temp.tr_{t} x WHERE NOT x.same_here "
                     f"ON CONFLICT(id) DO UPDATE SET {updates}"
                 )
+                conn.execute(
+                    f"DELETE FROM main.{spec.base} WHERE id IN (SELECT id FROM temp.tr_{t} "
+                    "WHERE same_here)"
+                )
+                conn.execute(f"DELETE FROM {unsynced} (SELECT id FROM temp.tr_{t})")
+                conn.execute(f"DROP TABLE temp.tr_{t}")
             gone = s["orphans_gone"]
             if gone:
                 self._fill(f"touched_{t}", gone)
                 conn.execute(
                     f"DELETE FROM main.{spec.base} WHERE id IN (SELECT id FROM temp.touched_{t})"
+                )
+                conn.execute(f"DELETE FROM {unsynced} (SELECT id FROM temp.touched_{t})")
+            if self.no_base:  # anything here not given a base has none
+                conn.execute(
+                    f"INSERT OR IGNORE INTO main.{UNSYNCED_TABLE} (table_name, row_id) "
+                    f"SELECT '{t}', l.id FROM main.{t} l WHERE NOT EXISTS (SELECT 1 FROM "
+                    f"main.{spec.base} b WHERE b.id = l.id) AND "
+                    + (
+                        f"l.id NOT IN (SELECT id FROM temp.touched_{t})"
+                        if touched
+                        else "1"
+                    )
                 )
         conn.execute(
             f"INSERT OR IGNORE INTO main.{BASE_CHANGE_LOG} SELECT id FROM temp.cl_out "

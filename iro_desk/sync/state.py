@@ -1,10 +1,17 @@
 """What a laptop remembers between syncs: the base, conflicts waiting, and the sync history.
 
 **The base** is the state of the last successful sync: for every record this laptop holds, its
-values as the team file had them then. It lives inside the local caseload file, in tables named
-``sync_base_<table>`` with the same columns as the caseload tables (and ``sync_base_change_log``
-holding only ids, since history rows never change), plus ``sync_state`` (key/value: the team's
-id, the team generation matched, this laptop's id, the scope used). Keeping it in the caseload
+values as the team file had them then. It is kept copy-on-write, since after a sync most records
+are the same here as on the team file: a record's base is its row in ``sync_base_<table>``
+(same columns as the caseload table) when there is one, and otherwise the record's own row
+here, unless the record is in ``sync_unsynced`` (made here since the last sync: no base at
+all). Triggers keep this true between syncs: before a record here is changed or removed, its
+row is copied into ``sync_base_<table>`` (unless a base row is there already, or it has no
+base), and a record added here is noted in ``sync_unsynced``. A sync removes the base rows of
+the records it leaves the same on both sides, so the base tables stay small and a sync does not
+rewrite a base row for every record it sends. ``sync_base_change_log`` holds only ids, since
+history rows never change, and ``sync_state`` (key/value) the team's id, the team generation
+matched, this laptop's id and the scope used. Keeping it in the caseload
 file means the base is written in the same transaction as the merge (so a crash can never leave
 the two out of step), is encrypted with the caseload, moves with a re-key, and is restored
 together with a backup.
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import uuid
 from collections.abc import Mapping
@@ -49,6 +57,7 @@ BASE_PREFIX = "sync_base_"
 BASE_CHANGE_LOG = "sync_base_change_log"
 STATE_TABLE = "sync_state"
 DIRTY_TABLE = "sync_dirty"
+UNSYNCED_TABLE = "sync_unsynced"
 BOOKKEEPING = ("updated_at", "updated_by", "revision")
 # Columns that mean something on one laptop only: never compared, merged or sent.
 LOCAL_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {"iro": ("is_me",)}
@@ -127,18 +136,71 @@ def _dirty_triggers() -> dict[str, str]:
     return statements
 
 
-def ensure_sync_tables(conn: Any) -> bool:
+def _base_triggers(spec: TableSpec) -> dict[str, str]:
+    """The triggers that keep a record's base when it is changed or removed here (copy-on-write).
+
+    Before a record is changed or removed, its row (its base, while it has no base row and is
+    not new) is copied into its base table; a base row already there is kept. A record added
+    here is noted as having no base, unless it has a base row.
+    """
+    t = spec.name
+    values = ", ".join("0" if c in spec.local_only else f"OLD.{c}" for c in spec.columns)
+    # Guarded inserts, not INSERT OR IGNORE: a trigger takes the conflict policy of the
+    # statement that fired it (an upsert's is ABORT).
+    bodies = {
+        f"sync_keep_{t}_{event.lower()}": (
+            f"BEFORE {event} ON {t} WHEN NOT EXISTS (SELECT 1 FROM {UNSYNCED_TABLE} WHERE "
+            f"table_name = '{t}' AND row_id = OLD.id) BEGIN INSERT INTO {spec.base} "
+            f"({_columns(spec.columns)}) SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{spec.base} WHERE id = OLD.id); END"
+        )
+        for event in ("UPDATE", "DELETE")
+    }
+    bodies[f"sync_new_{t}_insert"] = (
+        f"AFTER INSERT ON {t} WHEN NOT EXISTS (SELECT 1 FROM {spec.base} WHERE id = NEW.id) "
+        f"AND NOT EXISTS (SELECT 1 FROM {UNSYNCED_TABLE} WHERE table_name = '{t}' AND "
+        f"row_id = NEW.id) BEGIN INSERT INTO {UNSYNCED_TABLE} (table_name, row_id) "
+        f"VALUES ('{t}', NEW.id); END"
+    )
+    statements = {}
+    for stem, body in bodies.items():
+        # What a trigger does is part of its name: one made by another version (or for other
+        # columns) is replaced.
+        name = f"{stem}_{hashlib.sha256(body.encode()).hexdigest()[:8]}"
+        statements[name] = f"CREATE TRIGGER IF NOT EXISTS {name} {body}"
+    return statements
+
+
+def _columns(names: tuple[str, ...]) -> str:
+    return ", ".join(names)
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """What ``ensure_sync_tables`` found about the triggers that keep sync's notes."""
+
+    notes_lost: bool  # records written since some moment were not noted: compare every record
+    base_lost: bool  # records changed since some moment may have lost their base
+
+
+def ensure_sync_tables(conn: Any) -> Tracking:
     """Create sync's tables and triggers in the local caseload where missing.
 
     Columns a schema upgrade added to a caseload table are added to its base table with the
-    same default, so upgraded rows still compare equal. Returns True when the triggers that
-    note written records had to be (re)made: until now changes were not noted, so the next
-    sync compares every record. Runs in its own short transaction.
+    same default, so upgraded rows still compare equal. Says when triggers had to be made
+    again though the tables they keep were there (a caseload table rebuilt by an upgrade loses
+    its triggers): until now the changes were not noted (the next sync compares every record),
+    and the base of a record changed meanwhile may be gone (the next sync keeps every
+    difference as a conflict). Runs in its own short transaction.
+
+    A caseload whose base was kept whole (before copy-on-write) is taken over as it is: each of
+    its base rows is still the base, and each record with no base row is noted as new.
     """
     names = {
         row[0]: row[1]
         for row in conn.execute("SELECT name, type FROM main.sqlite_master").fetchall()
     }
+    had_unsynced = UNSYNCED_TABLE in names
     conn.execute("BEGIN IMMEDIATE")
     try:
         for model in LOCAL_TABLES:
@@ -183,11 +245,34 @@ def ensure_sync_tables(conn: Any) -> bool:
         missing = [sql for name, sql in _dirty_triggers().items() if name not in names]
         for statement in missing:
             conn.execute(statement)
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS main.{UNSYNCED_TABLE} (table_name TEXT NOT NULL, "
+            "row_id TEXT NOT NULL, PRIMARY KEY (table_name, row_id)) WITHOUT ROWID"
+        )
+        if not had_unsynced and read_state(conn).has_base:
+            for spec in TABLES.values():  # a whole base: the records without one are new
+                conn.execute(
+                    f"INSERT OR IGNORE INTO main.{UNSYNCED_TABLE} (table_name, row_id) "
+                    f"SELECT '{spec.name}', l.id FROM main.{spec.name} l WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM main.{spec.base} b WHERE b.id = l.id)"
+                )
+        base_lost = False
+        for spec in TABLES.values():
+            wanted = _base_triggers(spec)
+            for name, sql in wanted.items():
+                if name in names:
+                    continue
+                stem = name.rsplit("_", 1)[0] + "_"
+                older = [n for n in names if n.startswith(stem) and names[n] == "trigger"]
+                for old_name in older:  # another version or other columns: nothing was lost
+                    conn.execute(f"DROP TRIGGER IF EXISTS main.{old_name}")
+                base_lost = base_lost or (had_unsynced and not older)
+                conn.execute(sql)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return bool(missing)
+    return Tracking(notes_lost=bool(missing), base_lost=base_lost)
 
 
 def dirty_mark(conn: Any) -> int:
@@ -302,7 +387,9 @@ def clear_sent(conn: Any) -> None:
 
 
 def forget_base(conn: Any) -> None:
-    """Empty the base (inside the caller's transaction): the next merge is two-way."""
+    """Empty the base, inside the caller's transaction, which then gives every record here a
+    base or notes it as new (until it does, each record here would be its own base)."""
+    conn.execute(f"DELETE FROM main.{UNSYNCED_TABLE}")
     for spec in TABLES.values():
         conn.execute(f"DELETE FROM main.{spec.base}")
     conn.execute(f"DELETE FROM main.{BASE_CHANGE_LOG}")

@@ -306,6 +306,100 @@ def test_if_the_notes_of_written_records_were_lost_every_record_is_compared(
     assert b.child("DEMO-0011").notes == "while nothing noted it"
 
 
+def _base_row(machine: Laptop, table: str, row_id: Any) -> dict[str, Any] | None:
+    """The row in a laptop's base table for a record (None: its base is its row here, or none)."""
+    conn = machine.store.raw_connection()
+    try:
+        cursor = conn.execute(f"SELECT * FROM sync_base_{table} WHERE id = ?", (row_id.hex,))
+        row = cursor.fetchone()
+        names = [d[0] for d in cursor.description]
+        return dict(zip(names, row, strict=True)) if row else None
+    finally:
+        conn.close()
+
+
+def test_the_base_keeps_a_row_only_while_a_record_differs_from_it(laptop: LaptopFactory) -> None:
+    a, b = _pair(laptop)
+    child = a.child("DEMO-0012")
+    assert _base_row(a, "child", child.id) is None, "after a sync the base is the row here"
+    a.edit(Child, child.id, notes="first edit")
+    kept = _base_row(a, "child", child.id)
+    assert kept is not None and kept["notes"] == child.notes, "the row as it was, copied"
+    a.edit(Child, child.id, notes="second edit")
+    assert _base_row(a, "child", child.id) == kept, "the base stays what it was at the sync"
+    b.edit(Child, b.child("DEMO-0012").id, preferred_name="Robin")
+    b.sync()
+    report = a.sync()
+    assert report.conflicts_new == 0
+    merged = a.child("DEMO-0012")
+    assert (merged.notes, merged.preferred_name) == ("second edit", "Robin")
+    assert _base_row(a, "child", child.id) is None, "both sides the same again"
+
+
+def test_a_table_that_lost_its_triggers_keeps_each_difference_as_a_conflict(
+    laptop: LaptopFactory,
+) -> None:
+    a, b = _pair(laptop)
+    child = a.child("DEMO-0010")
+    conn = a.store.raw_connection()
+    triggers = [
+        row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'child'"
+        )
+    ]
+    assert any(name.startswith("sync_keep_child_update_") for name in triggers)
+    for name in triggers:  # as a table rebuilt by an upgrade
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("UPDATE child SET notes = 'while nothing kept the base' WHERE id = ?",
+                 (child.id.hex,))
+    conn.close()
+    b.edit(Child, b.child("DEMO-0009").id, notes="from B")
+    b.sync()
+    report = a.sync()
+    # No base can be trusted: every difference, here or on the team, waits for the IRO.
+    assert report.conflicts_new == 2
+    assert a.child("DEMO-0010").notes == "while nothing kept the base"
+    with a.store.session() as session:
+        waiting = {(c.table_name, c.row_id) for c in open_conflicts(session)}
+    assert waiting == {("child", child.id), ("child", a.child("DEMO-0009").id)}
+    b.sync()
+    assert b.child("DEMO-0010").notes == child.notes, "the team keeps its value until chosen"
+    again = a.sync()  # the triggers are back: the next sync is an ordinary one
+    assert (again.path, again.conflicts_new) == ("up-to-date", 0)
+
+
+def test_a_base_kept_whole_by_an_earlier_version_is_taken_over(laptop: LaptopFactory) -> None:
+    a, b = _pair(laptop)
+    conn = a.store.raw_connection()
+    # As IRO Desk kept the base before it was copy-on-write: a base row for every record
+    # synced, no table of new records, no triggers keeping the base.
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
+        "(name LIKE 'sync_keep_%' OR name LIKE 'sync_new_%')"
+    ).fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DROP TABLE sync_unsynced")
+    for name, spec in TABLES.items():
+        columns = ", ".join(spec.columns)
+        values = ", ".join("0" if c in spec.local_only else c for c in spec.columns)
+        conn.execute(f"INSERT OR IGNORE INTO sync_base_{name} ({columns}) SELECT {values} "
+                     f"FROM {name}")
+    conn.close()
+    edited = a.child("DEMO-0008")
+    a.edit(Child, edited.id, notes="edited before the update")
+    added = a.add(Child(child_ref="DEMO-0901", first_name="Sky", last_name="Example",
+                        date_of_birth=dt.date(2014, 5, 6), notes="made before the update"))
+    report = a.sync()
+    assert (report.went_out_count, report.conflicts_new) == (2, 0)
+    b.sync()
+    assert b.child("DEMO-0008").notes == "edited before the update"
+    assert b.get(Child, added).notes == "made before the update"
+    a.edit(Child, added, notes="edited after the update")
+    assert a.sync().went_out_count == 1
+    b.sync()
+    assert b.get(Child, added).notes == "edited after the update"
+
+
 def test_history_of_every_change_travels_with_it(laptop: LaptopFactory) -> None:
     a, b = _pair(laptop)
     child = a.child("DEMO-0005")
