@@ -972,7 +972,7 @@ class _Attempt:
     def _temp_tables(self) -> None:
         conn = self.conn
         # Id tables that queries read before anything fills them; the rest are made by _fill.
-        prefixes = ("l",) + (("s", "ev") if self.scope == "mine" else ())
+        prefixes = ("s", "ev") if self.scope == "mine" else ()
         for spec in TABLES.values():
             for prefix in prefixes:
                 conn.execute(f"CREATE TEMP TABLE {prefix}_{spec.name} (id TEXT PRIMARY KEY)")
@@ -1033,17 +1033,18 @@ class _Attempt:
                 )
             else:
                 # Records in conflict differ from the base until settled: compared too.
-                self._fill(
-                    f"l_{t}",
-                    written.get(t, set())
-                    | {row for (table_name, row) in self.held if table_name == t},
-                )
-                local_changed = _ids(
-                    conn,
-                    f"SELECT l.id FROM temp.l_{t} d CROSS JOIN main.{t} l ON l.id = d.id "
-                    f"LEFT JOIN {base} b ON b.id = l.id "
-                    f"WHERE {self.changed_here_sql(spec, 'l', 'b')}",
-                )
+                wanted = written.get(t, set()) | {
+                    row for (table_name, row) in self.held if table_name == t
+                }
+                local_changed = set()
+                if wanted:  # (most tables had nothing written)
+                    self._fill(f"l_{t}", wanted)
+                    local_changed = _ids(
+                        conn,
+                        f"SELECT l.id FROM temp.l_{t} d CROSS JOIN main.{t} l ON l.id = d.id "
+                        f"LEFT JOIN {base} b ON b.id = l.id "
+                        f"WHERE {self.changed_here_sql(spec, 'l', 'b')}",
+                    )
                 orphans = set()
             if self.source == "team":
                 team_changed = _ids(
@@ -1070,7 +1071,8 @@ class _Attempt:
                 )
                 lost = set()
             both_changed = local_changed & team_changed
-            self._fill(f"both_{t}", both_changed)
+            if both_changed:
+                self._fill(f"both_{t}", both_changed)
             agreed = _ids(
                 conn,
                 f"SELECT l.id FROM temp.both_{t} c CROSS JOIN main.{t} l ON l.id = c.id "
@@ -1931,8 +1933,23 @@ class _Attempt:
             if self.no_base:
                 touched |= s["l"]
             unsynced = f"main.{UNSYNCED_TABLE} WHERE table_name = '{t}' AND row_id IN"
-            if touched:
-                self._fill(f"touched_{t}", touched)
+            # Sent as they are here (read in the compare's snapshot) and not written here since
+            # (no note after it): the team's row is the row here, so it is the base.
+            as_sent = set()
+            if s["out"] and not spec.append_only:
+                as_sent = s["out"] - _ids(
+                    conn,
+                    f"SELECT row_id FROM main.{DIRTY_TABLE} WHERE table_name = ? AND seq > ?",
+                    (t, self.dirty_seen),
+                )
+            if as_sent:
+                self._fill(f"touched_{t}", as_sent)
+                conn.execute(
+                    f"DELETE FROM main.{spec.base} WHERE id IN (SELECT id FROM temp.touched_{t})"
+                )
+                conn.execute(f"DELETE FROM {unsynced} (SELECT id FROM temp.touched_{t})")
+            if touched - as_sent:
+                self._fill(f"touched_{t}", touched - as_sent)
                 # The team's rows, read once (the statements below change what the base reads),
                 # each with whether the row here is the same.
                 conn.execute(f"DROP TABLE IF EXISTS temp.tr_{t}")
@@ -1966,12 +1983,9 @@ class _Attempt:
                 conn.execute(
                     f"INSERT OR IGNORE INTO main.{UNSYNCED_TABLE} (table_name, row_id) "
                     f"SELECT '{t}', l.id FROM main.{t} l WHERE NOT EXISTS (SELECT 1 FROM "
-                    f"main.{spec.base} b WHERE b.id = l.id) AND "
-                    + (
-                        f"l.id NOT IN (SELECT id FROM temp.touched_{t})"
-                        if touched
-                        else "1"
-                    )
+                    f"main.{spec.base} b WHERE b.id = l.id) AND l.id NOT IN "
+                    "(SELECT value FROM json_each(?))",
+                    (json.dumps(sorted(touched)),),
                 )
         conn.execute(
             f"INSERT OR IGNORE INTO main.{BASE_CHANGE_LOG} SELECT id FROM temp.cl_out "

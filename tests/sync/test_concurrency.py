@@ -159,3 +159,30 @@ def test_typing_while_the_sync_works_is_never_overwritten(
     else:
         assert waiting == []
         assert a.child("DEMO-0009").notes == "From B"
+
+
+@pytest.mark.parametrize("moment", ["merged", "published"])
+def test_typing_in_a_record_going_out_while_the_sync_works_goes_out_next_time(
+    laptop: LaptopFactory, monkeypatch: pytest.MonkeyPatch, moment: str
+) -> None:
+    a, b = _pair(laptop)
+    child = a.child("DEMO-0007")
+    a.edit(Child, child.id, notes="Sent by the sync")
+    typed_once: list[bool] = []
+
+    def step(name: str) -> None:
+        if name == moment and not typed_once:
+            typed_once.append(True)
+            a.edit(Child, child.id, notes="Typed on A during the sync")
+
+    monkeypatch.setattr(engine, "_step", step)
+    assert a.sync().went_out_count == 1
+    monkeypatch.undo()
+    assert a.child("DEMO-0007").notes == "Typed on A during the sync"
+    b.sync()
+    assert b.child("DEMO-0007").notes == "Sent by the sync"
+    # The base is what was sent, so the later typing is a change here: it goes out next time.
+    report = a.sync()
+    assert (report.went_out_count, report.conflicts_new) == (1, 0)
+    b.sync()
+    assert b.child("DEMO-0007").notes == "Typed on A during the sync"
