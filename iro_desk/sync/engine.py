@@ -92,6 +92,7 @@ from iro_desk.sync.state import (
     SyncState,
     TableSpec,
     child_display_name,
+    clear_lost,
     clear_sent,
     dirty_mark,
     encode_raw,
@@ -890,7 +891,8 @@ class _Attempt:
     # -- the base, copy-on-write (state.py): a base row, else the row here unless it is new ----
     def base_table(self, spec: TableSpec) -> str:
         """The table of base rows: the records whose base is not simply their row here."""
-        return f"temp.nobase_{spec.name}" if self.plan.ignore_base else f"main.{spec.base}"
+        # Without a base, rows a trigger copied before the first sync finished mean nothing.
+        return f"temp.nobase_{spec.name}" if self.no_base else f"main.{spec.base}"
 
     def unsynced_sql(self, spec: TableSpec, id_expr: str) -> str:
         """True where a record here has no base unless it has a base row (it is new)."""
@@ -977,7 +979,7 @@ class _Attempt:
             for prefix in prefixes:
                 conn.execute(f"CREATE TEMP TABLE {prefix}_{spec.name} (id TEXT PRIMARY KEY)")
                 self.made.add(f"{prefix}_{spec.name}")
-            if self.plan.ignore_base:
+            if self.no_base:
                 conn.execute(
                     f"CREATE TEMP TABLE nobase_{spec.name} AS SELECT * FROM main.{spec.base} "
                     "WHERE 0"
@@ -1180,8 +1182,8 @@ class _Attempt:
                     [tuple(row[c] for c in spec.columns) for row in merged],
                 )
         team_log = f"{target_schema}.change_log"
-        base_log = "temp.nobase_cl" if self.plan.ignore_base else f"main.{BASE_CHANGE_LOG}"
-        if self.plan.ignore_base:
+        base_log = "temp.nobase_cl" if self.no_base else f"main.{BASE_CHANGE_LOG}"
+        if self.no_base:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS nobase_cl (id TEXT PRIMARY KEY)")
         local_tables = ", ".join(f"'{name}'" for name in sorted(LOCAL_TABLE_NAMES))
         written = (
@@ -1637,6 +1639,9 @@ class _Attempt:
             conn.execute("PRAGMA defer_foreign_keys = ON")
             apply_start = dirty_mark(conn)
             clear_sent(conn)  # what it noted is recorded now, with everything else
+            # Notes or a base found lost are answered by this sync (every record compared;
+            # every difference kept as a conflict): forgotten with everything else recorded.
+            clear_lost(conn, notes=self.full_compare, base=self.no_base)
             self._verify_unchanged()
             self._write_incoming()
             run_id = uuid.uuid4()

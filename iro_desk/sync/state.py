@@ -201,6 +201,7 @@ def ensure_sync_tables(conn: Any) -> Tracking:
         for row in conn.execute("SELECT name, type FROM main.sqlite_master").fetchall()
     }
     had_unsynced = UNSYNCED_TABLE in names
+    fresh: set[str] = set()  # tables whose records have no base row yet: none had one
     conn.execute("BEGIN IMMEDIATE")
     try:
         for model in LOCAL_TABLES:
@@ -223,6 +224,7 @@ def ensure_sync_tables(conn: Any) -> Tracking:
                 conn.execute(
                     f"CREATE TABLE main.{spec.base} ({definitions}, PRIMARY KEY (id))"
                 )
+                fresh.add(spec.name)
                 continue
             for row in info:
                 if row[1] in have:
@@ -249,8 +251,11 @@ def ensure_sync_tables(conn: Any) -> Tracking:
             f"CREATE TABLE IF NOT EXISTS main.{UNSYNCED_TABLE} (table_name TEXT NOT NULL, "
             "row_id TEXT NOT NULL, PRIMARY KEY (table_name, row_id)) WITHOUT ROWID"
         )
-        if not had_unsynced and read_state(conn).has_base:
-            for spec in TABLES.values():  # a whole base: the records without one are new
+        if not had_unsynced:  # a whole base, or none yet: records without a base row are new
+            fresh.update(TABLES)
+        has_base = read_state(conn).has_base
+        for spec in TABLES.values():
+            if spec.name in fresh and has_base:
                 conn.execute(
                     f"INSERT OR IGNORE INTO main.{UNSYNCED_TABLE} (table_name, row_id) "
                     f"SELECT '{spec.name}', l.id FROM main.{spec.name} l WHERE NOT EXISTS "
@@ -266,13 +271,35 @@ def ensure_sync_tables(conn: Any) -> Tracking:
                 older = [n for n in names if n.startswith(stem) and names[n] == "trigger"]
                 for old_name in older:  # another version or other columns: nothing was lost
                     conn.execute(f"DROP TRIGGER IF EXISTS main.{old_name}")
-                base_lost = base_lost or (had_unsynced and not older)
+                base_lost = base_lost or (spec.name not in fresh and not older)
                 conn.execute(sql)
+        # Kept until a sync has answered them (``clear_lost``): a sync stopped or started
+        # again must not forget that notes or a base were lost.
+        for key, lost in (("notes_lost", bool(missing)), ("base_lost", base_lost)):
+            if lost:
+                conn.execute(
+                    f"INSERT INTO main.{STATE_TABLE} (key, value) VALUES (?, '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = '1'",
+                    (key,),
+                )
+        stored = dict(conn.execute(
+            f"SELECT key, value FROM main.{STATE_TABLE} WHERE key IN "
+            "('notes_lost', 'base_lost')"
+        ).fetchall())
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return Tracking(notes_lost=bool(missing), base_lost=base_lost)
+    return Tracking(
+        notes_lost=stored.get("notes_lost") == "1", base_lost=stored.get("base_lost") == "1"
+    )
+
+
+def clear_lost(conn: Any, *, notes: bool, base: bool) -> None:
+    """Forget lost notes or a lost base, once a sync has answered them (caller's transaction)."""
+    keys = [key for key, done in (("notes_lost", notes), ("base_lost", base)) if done]
+    for key in keys:
+        conn.execute(f"DELETE FROM main.{STATE_TABLE} WHERE key = ?", (key,))
 
 
 def dirty_mark(conn: Any) -> int:

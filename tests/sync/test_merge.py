@@ -23,7 +23,11 @@ from iro_desk.models import (
     SyncRun,
     Visit,
 )
-from iro_desk.sync.engine import SyncNeedsConfirmationError, merge_record
+from iro_desk.sync.engine import (
+    SyncCancelledError,
+    SyncNeedsConfirmationError,
+    merge_record,
+)
 from iro_desk.sync.state import TABLES, open_conflicts, resolve_record
 
 CHILD = TABLES["child"]
@@ -336,8 +340,10 @@ def test_the_base_keeps_a_row_only_while_a_record_differs_from_it(laptop: Laptop
     assert _base_row(a, "child", child.id) is None, "both sides the same again"
 
 
+@pytest.mark.parametrize("stopped_once", [False, True],
+                         ids=["synced at once", "a sync stopped first"])
 def test_a_table_that_lost_its_triggers_keeps_each_difference_as_a_conflict(
-    laptop: LaptopFactory,
+    laptop: LaptopFactory, stopped_once: bool
 ) -> None:
     a, b = _pair(laptop)
     child = a.child("DEMO-0010")
@@ -355,6 +361,9 @@ def test_a_table_that_lost_its_triggers_keeps_each_difference_as_a_conflict(
     conn.close()
     b.edit(Child, b.child("DEMO-0009").id, notes="from B")
     b.sync()
+    if stopped_once:  # the triggers are made again at once: what was lost must be remembered
+        with pytest.raises(SyncCancelledError):
+            a.sync(cancelled=lambda: True)
     report = a.sync()
     # No base can be trusted: every difference, here or on the team, waits for the IRO.
     assert report.conflicts_new == 2
@@ -366,6 +375,46 @@ def test_a_table_that_lost_its_triggers_keeps_each_difference_as_a_conflict(
     assert b.child("DEMO-0010").notes == child.notes, "the team keeps its value until chosen"
     again = a.sync()  # the triggers are back: the next sync is an ordinary one
     assert (again.path, again.conflicts_new) == ("up-to-date", 0)
+
+
+def test_before_the_first_sync_finishes_no_base_is_trusted(laptop: LaptopFactory) -> None:
+    a = laptop("a", demo=True)
+    a.sync()
+    # The same caseload on a new laptop (moved by export and import): same records, no sync.
+    c = laptop("c", demo=True)
+    child = c.child("DEMO-0006")
+    c.edit(Child, child.id, notes="from C")
+    a.edit(Child, child.id, notes="from A")
+    a.sync()
+    with pytest.raises(SyncCancelledError):  # the first sync makes its triggers, then stops
+        c.sync(cancelled=lambda: True)
+    c.edit(Child, child.id, preferred_name="Jo")  # copies a row the sync must not trust
+    report = c.sync()
+    assert report.conflicts_new >= 1
+    assert c.child("DEMO-0006").notes == "from C", "kept until the IRO chooses"
+    with c.store.session() as session:
+        fields = {f.field for r in open_conflicts(session) for f in r.fields
+                  if r.row_id == child.id}
+    assert "notes" in fields
+
+
+def test_a_table_new_to_the_base_is_not_a_lost_base(laptop: LaptopFactory) -> None:
+    a, b = _pair(laptop)
+    conn = a.store.raw_connection()
+    # As after an upgrade that adds a caseload table: no base table, no triggers for it yet.
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'visit' AND "
+        "(name LIKE 'sync_keep_%' OR name LIKE 'sync_new_%')"
+    ).fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DROP TABLE sync_base_visit")
+    conn.close()
+    b.edit(Child, b.child("DEMO-0005").id, notes="from B")
+    b.sync()
+    report = a.sync()
+    assert (report.path, report.conflicts_new) == ("changes", 0)
+    assert a.child("DEMO-0005").notes == "from B"
+    assert a.snapshot() == b.snapshot()
 
 
 def test_a_base_kept_whole_by_an_earlier_version_is_taken_over(laptop: LaptopFactory) -> None:
