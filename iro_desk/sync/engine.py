@@ -703,8 +703,14 @@ class _Attempt:
         publish = full or bool(self.publish_ids_total or self.cl_out)
         if publish:
             self._fill_payload(full)
-            self._note_sent(plan)
         conn.execute("COMMIT")
+        if publish:
+            # In a transaction of its own: the IRO may have saved an edit since the compare
+            # read the caseload, and a read transaction that saw the older caseload can no
+            # longer write (SQLite refuses at once: "database is locked").
+            conn.execute("BEGIN IMMEDIATE")
+            self._note_sent(plan)
+            conn.execute("COMMIT")
         if self.pay == "pay":
             conn.execute("DETACH DATABASE pay")
         _step("merged")

@@ -186,3 +186,26 @@ def test_typing_in_a_record_going_out_while_the_sync_works_goes_out_next_time(
     assert (report.went_out_count, report.conflicts_new) == (1, 0)
     b.sync()
     assert b.child("DEMO-0007").notes == "Typed on A during the sync"
+
+
+def test_typing_while_the_sync_compares_does_not_stop_it(
+    laptop: LaptopFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = _pair(laptop)
+    a.edit(Child, a.child("DEMO-0001").id, notes="Sent by the sync")
+    asked = engine._Attempt._ask_when_big
+    typed_once: list[bool] = []
+
+    def typing_meanwhile(self: engine._Attempt) -> None:  # inside the merge's read
+        if not typed_once:
+            typed_once.append(True)
+            a.edit(Child, a.child("DEMO-0003").id, notes="Typed while the sync compared")
+        asked(self)
+
+    monkeypatch.setattr(engine._Attempt, "_ask_when_big", typing_meanwhile)
+    assert a.sync().went_out_count == 1
+    monkeypatch.undo()
+    assert a.sync().went_out_count == 1, "what was typed goes out next time"
+    b.sync()
+    assert b.child("DEMO-0001").notes == "Sent by the sync"
+    assert b.child("DEMO-0003").notes == "Typed while the sync compared"
