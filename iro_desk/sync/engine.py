@@ -99,6 +99,7 @@ from iro_desk.sync.state import (
     ensure_sync_tables,
     forget_base,
     insert_row,
+    label_columns,
     raw_value,
     read_sent,
     read_state,
@@ -2042,17 +2043,21 @@ class _Attempt:
         rows: dict[str, dict[str, dict[str, Any]]] = {}
         for t, ids in wanted.items():
             spec = TABLES[t]
+            columns = label_columns(t)
             self._fill(f"touched_{t}", ids)
             found = _rows(
                 self.conn,
-                f"SELECT {_cols(spec.columns)} FROM main.{t} WHERE id IN "
+                f"SELECT {_cols(columns)} FROM main.{t} WHERE id IN "
                 f"(SELECT id FROM temp.touched_{t})",
-                spec.columns,
+                columns,
             )
             if t in from_team:
                 self._fill(f"touched_{t}", from_team[t])
-                found.update(_rows(self.conn, self.team_rows_sql(spec, f"temp.touched_{t}"),
-                                   spec.columns))
+                found.update(_rows(
+                    self.conn,
+                    self.team_rows_sql(spec, f"temp.touched_{t}", _cols(columns, "x")),
+                    columns,
+                ))
             rows[t] = found
         names = self._child_names(
             str(row.get("child_id") or "") for found in rows.values() for row in found.values()

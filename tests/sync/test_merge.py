@@ -28,7 +28,13 @@ from iro_desk.sync.engine import (
     SyncNeedsConfirmationError,
     merge_record,
 )
-from iro_desk.sync.state import TABLES, open_conflicts, resolve_record
+from iro_desk.sync.state import (
+    TABLES,
+    label_columns,
+    open_conflicts,
+    record_label,
+    resolve_record,
+)
 
 CHILD = TABLES["child"]
 
@@ -668,3 +674,14 @@ def test_the_command_line_syncs_lists_and_settles_conflicts(
     assert "keeps the theirs value" in capsys.readouterr().out
     assert main(["conflicts", "--db", str(b.store.path)]) == 0
     assert "No conflicts" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_a_record_is_labelled_the_same_from_the_columns_read_for_its_label(table: str) -> None:
+    child_id = "c" * 32
+    row = {column: f"{column} value" for column in TABLES[table].columns}
+    row["child_id"] = child_id
+    names = {child_id: "Demo Child"}
+    wanted = {column: row[column] for column in label_columns(table)}
+    assert record_label(table, wanted, names) == record_label(table, row, names)
+    assert {"id", "deleted_at"} <= set(label_columns(table))
