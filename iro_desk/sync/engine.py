@@ -1167,15 +1167,19 @@ class _Attempt:
                 f"SELECT id FROM temp.pub_{t} p WHERE NOT {self.in_team_sql(spec, 'p.id')}",
             )
             s["new"] = new
-            self._fill(f"new_{t}", new)
+            if new:
+                self._fill(f"new_{t}", new)
             if s["out"]:
-                self._fill(f"out_{t}", s["out"])
+                out = f"pub_{t}"  # (usually all that goes out is sent as it is here)
+                if s["out"] != pub:
+                    out = f"out_{t}"
+                    self._fill(out, s["out"])
                 conn.execute(
                     _upsert(
                         spec,
                         f"{target_schema}.{t}",
                         f"SELECT {_team_select(spec, 'l')} FROM main.{t} l "
-                        f"WHERE l.id IN (SELECT id FROM temp.out_{t})",
+                        f"WHERE l.id IN (SELECT id FROM temp.{out})",
                     )
                 )
             merged = [m.team for m in self.merges[t].values() if m.team_changed]
@@ -1555,9 +1559,10 @@ class _Attempt:
             if not s["pub"]:
                 continue
             # temp.pub_<table> and temp.new_<table> still hold these (_apply_to_team_copy).
+            is_new = f"id IN (SELECT id FROM temp.new_{t})" if s["new"] else "0"
             conn.execute(
                 f"INSERT INTO {self.pay}.{SYNC_ROWS} (table_name, row_id, is_new) SELECT ?, id, "
-                f"id IN (SELECT id FROM temp.new_{t}) FROM temp.pub_{t}",
+                f"{is_new} FROM temp.pub_{t}",
                 (t,),
             )
             self.counts[t] = len(s["pub"])
