@@ -1023,7 +1023,8 @@ class _Attempt:
         written: dict[str, set[str]] = {}
         if not self.full_compare:  # one pass over the notes, not one per table
             for table_name, row_id in conn.execute(
-                f"SELECT table_name, row_id FROM main.{DIRTY_TABLE} WHERE seq <= ?",
+                f"SELECT table_name, row_id FROM main.{DIRTY_TABLE} WHERE seq <= ? AND "
+                "table_name <> 'change_log'",  # (history goes out by its own query)
                 (self.dirty_seen,),
             ).fetchall():
                 written.setdefault(table_name, set()).add(row_id)
@@ -1243,7 +1244,9 @@ class _Attempt:
             s = self.sets[t]
             in_scope = self._in_scope(spec, "x.id")
             base = self.base_table(spec)
-            new_in = _ids(  # (with nothing here, a base can only be a base row)
+            # Up to date, the team copy holds only what this laptop is sending: nothing new.
+            new_in = set() if self.plan.path == "up-to-date" else _ids(
+                # (with nothing here, a base can only be a base row)
                 conn,
                 f"SELECT x.id FROM {self.source}.{t} x WHERE NOT EXISTS (SELECT 1 FROM "
                 f"main.{t} l WHERE l.id = x.id) AND NOT EXISTS (SELECT 1 FROM {base} b "
@@ -1269,7 +1272,8 @@ class _Attempt:
             s = self.sets[spec.name]
             s["inc"] = s["in_update"] | s["new_in"] | s["orphans_in"] | s.get("parents", set())
         self._check_incoming_clashes()
-        self._incoming_history()
+        if self.plan.path != "up-to-date":  # (the team copy's history is all from here)
+            self._incoming_history()
         self._leaving()
 
     def _in_scope(self, spec: TableSpec, id_expr: str) -> str:
