@@ -991,8 +991,21 @@ class _Attempt:
                     f"CREATE TEMP TABLE nobase_{spec.name} AS SELECT * FROM main.{spec.base} "
                     "WHERE 0"
                 )
-            conn.execute(
-                f"CREATE TEMP VIEW tv_{spec.name} AS "
+        conn.execute("CREATE TEMP TABLE me (id TEXT PRIMARY KEY)")
+        conn.execute("CREATE TEMP TABLE cl_out (id TEXT PRIMARY KEY)")
+        conn.execute("CREATE TEMP TABLE cl_in (id TEXT PRIMARY KEY)")
+
+    def tv(self, table: str) -> str:
+        """The temp view of the team's records of a table, as the team copy has them now.
+
+        Made when first used (most syncs use few): the team copy's rows, and (reading only
+        the changes) the base of every record they do not hold.
+        """
+        name = f"tv_{table}"
+        if name not in self.made:
+            spec = TABLES[table]
+            self.conn.execute(
+                f"CREATE TEMP VIEW {name} AS "
                 + (
                     f"SELECT {_cols(spec.columns)} FROM team.{spec.name}"
                     if self.source == "team"
@@ -1005,9 +1018,8 @@ class _Attempt:
                     f"AND NOT {self.unsynced_sql(spec, 'l.id')}"
                 )
             )
-        conn.execute("CREATE TEMP TABLE me (id TEXT PRIMARY KEY)")
-        conn.execute("CREATE TEMP TABLE cl_out (id TEXT PRIMARY KEY)")
-        conn.execute("CREATE TEMP TABLE cl_in (id TEXT PRIMARY KEY)")
+            self.made.add(name)
+        return name
 
     def _compare(self) -> None:
         """Which records changed here, on the team, or went missing since the base."""
@@ -1070,6 +1082,9 @@ class _Attempt:
                     f"SELECT l.id FROM main.{t} l WHERE NOT EXISTS (SELECT 1 FROM team.{t} x "
                     f"WHERE x.id = l.id) AND {self.in_base_sql(spec, 'l.id')}",
                 )
+            elif self.plan.path == "up-to-date":  # the team copy is empty: nothing changed
+                team_changed = set()
+                lost = set()
             else:
                 team_changed = _ids(
                     conn,
@@ -1223,7 +1238,7 @@ class _Attempt:
         conn = self.conn
         me_ids = self._local_me_ids() | _ids(
             conn,
-            "SELECT id FROM tv_iro WHERE ? <> '' AND lower(trim(identity)) = ?",
+            f"SELECT id FROM {self.tv('iro')} WHERE ? <> '' AND lower(trim(identity)) = ?",
             (self.identity, self.identity),
         )
         if self.scope == "mine" and not me_ids:
@@ -1257,7 +1272,7 @@ class _Attempt:
                 self._fill(f"inc_{t}", orphans)
                 orphans_in = _ids(
                     conn,
-                    f"SELECT x.id FROM tv_{t} x WHERE x.id IN (SELECT id FROM temp.inc_{t}) "
+                    f"SELECT x.id FROM {self.tv(t)} x WHERE x.id IN (SELECT id FROM temp.inc_{t}) "
                     f"AND {in_scope}",
                 )
             else:
@@ -1301,7 +1316,9 @@ class _Attempt:
                     if parent != "iro" and parent in TABLES
                 ]
                 rule = " OR ".join(parents) if parents else "1"
-            conn.execute(f"INSERT OR IGNORE INTO temp.s_{t} SELECT id FROM tv_{t} WHERE {rule}")
+            conn.execute(
+                f"INSERT OR IGNORE INTO temp.s_{t} SELECT id FROM {self.tv(t)} WHERE {rule}"
+            )
             if t == "iro":  # every IRO's profile is kept, whoever wrote it
                 conn.execute(f"INSERT OR IGNORE INTO temp.s_{t} SELECT id FROM main.{t}")
 
@@ -1343,7 +1360,7 @@ class _Attempt:
                     coming = ps["new_in"] | ps["orphans_in"] | ps["parents"]
                     wanted = _ids(
                         conn,
-                        f"SELECT DISTINCT x.{column} FROM tv_{spec.name} x WHERE x.id IN "
+                        f"SELECT DISTINCT x.{column} FROM {self.tv(spec.name)} x WHERE x.id IN "
                         f"(SELECT id FROM temp.inc_{spec.name}) AND x.{column} IS NOT NULL AND "
                         f"NOT EXISTS (SELECT 1 FROM main.{parent} p WHERE p.id = x.{column})",
                     ) - coming
@@ -1352,7 +1369,7 @@ class _Attempt:
                     self._fill(f"inc_{parent}", wanted)
                     found = _ids(
                         conn,
-                        f"SELECT id FROM tv_{parent} WHERE id IN "
+                        f"SELECT id FROM {self.tv(parent)} WHERE id IN "
                         f"(SELECT id FROM temp.inc_{parent})",
                     )
                     if wanted - found:
@@ -1439,7 +1456,8 @@ class _Attempt:
         self._fill("inc_child", arriving)
         _refuse_clash(conn.execute(
             "SELECT l.child_ref, l.first_name, l.last_name, x.first_name, x.last_name "
-            "FROM tv_child x JOIN main.child l ON l.child_ref = x.child_ref AND l.id <> x.id "
+            f"FROM {self.tv('child')} x JOIN main.child l ON l.child_ref = x.child_ref "
+            "AND l.id <> x.id "
             "WHERE x.id IN (SELECT id FROM temp.inc_child) LIMIT 1"
         ).fetchone())
 
@@ -1772,7 +1790,7 @@ class _Attempt:
                 if spec.append_only:
                     conn.execute(
                         f"INSERT OR IGNORE INTO main.{t} ({_cols(columns)}) SELECT {select} "
-                        f"FROM tv_{t} x WHERE x.id IN (SELECT id FROM temp.inc_{t})",
+                        f"FROM {self.tv(t)} x WHERE x.id IN (SELECT id FROM temp.inc_{t})",
                         params,
                     )
                 else:
@@ -1782,7 +1800,8 @@ class _Attempt:
                         if c != "id" and c not in spec.local_only
                     )
                     conn.execute(
-                        f"INSERT INTO main.{t} ({_cols(columns)}) SELECT {select} FROM tv_{t} x "
+                        f"INSERT INTO main.{t} ({_cols(columns)}) SELECT {select} "
+                        f"FROM {self.tv(t)} x "
                         f"WHERE x.id IN (SELECT id FROM temp.inc_{t}) "
                         f"ON CONFLICT(id) DO UPDATE SET {updates}",
                         params,
@@ -1815,8 +1834,8 @@ class _Attempt:
         if missing:  # children only on the team file
             self._fill("inc_child", missing)
             rows += self.conn.execute(
-                "SELECT id, preferred_name, first_name, last_name FROM tv_child WHERE id IN "
-                "(SELECT id FROM temp.inc_child)"
+                "SELECT id, preferred_name, first_name, last_name FROM "
+                f"{self.tv('child')} WHERE id IN (SELECT id FROM temp.inc_child)"
             ).fetchall()
         names = {}
         for row_id, preferred, first, last in rows:
@@ -1894,7 +1913,7 @@ class _Attempt:
             self._fill(f"ev_{t}", ids)
             conn.execute(
                 f"DELETE FROM temp.ev_{t} WHERE id NOT IN (SELECT l.id FROM main.{t} l JOIN "
-                f"tv_{t} x ON x.id = l.id WHERE l.id IN (SELECT id FROM temp.ev_{t}) AND "
+                f"{self.tv(t)} x ON x.id = l.id WHERE l.id IN (SELECT id FROM temp.ev_{t}) AND "
                 f"{_same(spec, 'l', 'x')})"
             )
         changed = True
