@@ -404,15 +404,20 @@ def test_before_the_first_sync_finishes_no_base_is_trusted(laptop: LaptopFactory
     assert "notes" in fields
 
 
+def _drop_base_triggers(conn: Any, where: str = "1") -> None:
+    """Drop the triggers that keep the base (those of the tables ``where`` picks)."""
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
+        f"(name LIKE 'sync_keep_%' OR name LIKE 'sync_new_%') AND {where}"
+    ).fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+
+
 def test_a_table_new_to_the_base_is_not_a_lost_base(laptop: LaptopFactory) -> None:
     a, b = _pair(laptop)
     conn = a.store.raw_connection()
     # As after an upgrade that adds a caseload table: no base table, no triggers for it yet.
-    for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'visit' AND "
-        "(name LIKE 'sync_keep_%' OR name LIKE 'sync_new_%')"
-    ).fetchall():
-        conn.execute(f"DROP TRIGGER {name}")
+    _drop_base_triggers(conn, "tbl_name = 'visit'")
     conn.execute("DROP TABLE sync_base_visit")
     conn.close()
     b.edit(Child, b.child("DEMO-0005").id, notes="from B")
@@ -428,11 +433,7 @@ def test_a_base_kept_whole_by_an_earlier_version_is_taken_over(laptop: LaptopFac
     conn = a.store.raw_connection()
     # As IRO Desk kept the base before it was copy-on-write: a base row for every record
     # synced, no table of new records, no triggers keeping the base.
-    for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
-        "(name LIKE 'sync_keep_%' OR name LIKE 'sync_new_%')"
-    ).fetchall():
-        conn.execute(f"DROP TRIGGER {name}")
+    _drop_base_triggers(conn)
     conn.execute("DROP TABLE sync_unsynced")
     for name, spec in TABLES.items():
         columns = ", ".join(spec.columns)
