@@ -178,7 +178,8 @@ def _columns(names: tuple[str, ...]) -> str:
 
 @dataclass(frozen=True)
 class Tracking:
-    """What ``ensure_sync_tables`` found about the triggers that keep sync's notes."""
+    """Whether sync's notes and base can be trusted: found by ``ensure_sync_tables`` now, or
+    remembered in ``sync_state`` since it found them lost, until a sync has answered it."""
 
     notes_lost: bool  # records written since some moment were not noted: compare every record
     base_lost: bool  # records changed since some moment may have lost their base
