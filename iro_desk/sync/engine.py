@@ -414,10 +414,13 @@ def _same(spec: TableSpec, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{c} IS {right}.{c}" for c in spec.compared)
 
 
-def _team_select(spec: TableSpec, alias: str) -> str:
-    """Column expressions writing a row to the team: local-only columns take their default."""
+def _team_select(spec: TableSpec, alias: str, names: Iterable[str] = ()) -> str:
+    """Column expressions writing a row to the team: local-only columns take their default.
+
+    ``names``: the columns wanted (default: every column).
+    """
     return ", ".join(
-        "0" if name in spec.local_only else f"{alias}.{name}" for name in spec.columns
+        "0" if name in spec.local_only else f"{alias}.{name}" for name in names or spec.columns
     )
 
 
@@ -910,13 +913,6 @@ class _Attempt:
             f"'{spec.name}' AND u.row_id = {id_expr})"
         )
 
-    def base_is_local_sql(self, spec: TableSpec, local: str, base: str) -> str:
-        """True where the base of the record here (alias ``local``) is that row itself.
-
-        ``base`` is the alias of a LEFT JOIN of ``base_table`` on the same id.
-        """
-        return f"({base}.id IS NULL AND NOT {self.unsynced_sql(spec, f'{local}.id')})"
-
     def changed_here_sql(self, spec: TableSpec, local: str, base: str) -> str:
         """True where the record here (alias ``local``) differs from its base (or has none)."""
         return (
@@ -924,21 +920,17 @@ class _Attempt:
             f"({base}.id IS NULL AND {self.unsynced_sql(spec, f'{local}.id')}))"
         )
 
-    def base_rows_sql(self, spec: TableSpec, ids_table: str, columns: str = "") -> str:
+    def base_rows_sql(self, spec: TableSpec, ids_table: str, names: Iterable[str] = ()) -> str:
         """The base rows of the ids in a temp table (base rows, and rows here that are the base).
 
-        ``columns`` are expressions over the alias ``x`` (default: every column); a row here
-        gives the team's values of local-only columns.
+        ``names``: the columns wanted (default: every column); local-only ones are the team's.
         """
-        columns = columns or _cols(spec.columns, "x")
         wanted = f"x.id IN (SELECT id FROM {ids_table})"
         base = self.base_table(spec)
-        local = columns.replace("x.", "l.")
-        for name in spec.local_only:
-            local = local.replace(f"l.{name}", "0")
         return (
-            f"SELECT {columns} FROM {base} x WHERE {wanted} UNION ALL "
-            f"SELECT {local} FROM main.{spec.name} l WHERE l.id IN (SELECT id FROM {ids_table}) "
+            f"SELECT {_team_select(spec, 'x', names)} FROM {base} x WHERE {wanted} UNION ALL "
+            f"SELECT {_team_select(spec, 'l', names)} FROM main.{spec.name} l "
+            f"WHERE l.id IN (SELECT id FROM {ids_table}) "
             f"AND NOT EXISTS (SELECT 1 FROM {base} b WHERE b.id = l.id) AND NOT "
             f"{self.unsynced_sql(spec, 'l.id')}"
         )
@@ -951,12 +943,12 @@ class _Attempt:
             f"{self.unsynced_sql(spec, id_expr)}))"
         )
 
-    def team_rows_sql(self, spec: TableSpec, ids_table: str, columns: str = "") -> str:
+    def team_rows_sql(self, spec: TableSpec, ids_table: str, names: Iterable[str] = ()) -> str:
         """The team's rows (as they are now in the team copy) for the ids in a temp table.
 
-        ``columns`` are expressions over the alias ``x`` (default: every column).
+        ``names``: the columns wanted (default: every column); local-only ones are the team's.
         """
-        columns = columns or _cols(spec.columns, "x")
+        columns = _team_select(spec, "x", names)
         wanted = f"x.id IN (SELECT id FROM {ids_table})"
         if self.source == "team":
             return f"SELECT {columns} FROM team.{spec.name} x WHERE {wanted}"
@@ -966,7 +958,7 @@ class _Attempt:
         )
         return (
             f"SELECT {columns} FROM ovl.{spec.name} x WHERE {wanted} UNION ALL "
-            f"{self.base_rows_sql(spec, not_changed, columns)}"
+            f"{self.base_rows_sql(spec, not_changed, names)}"
         )
 
     def in_team_sql(self, spec: TableSpec, id_expr: str) -> str:
@@ -1068,33 +1060,22 @@ class _Attempt:
                         f"WHERE {self.changed_here_sql(spec, 'l', 'b')}",
                     )
                 orphans = set()
+            # Up to date, the team copy is empty: the team changed nothing.
+            team_changed = set() if self.plan.path == "up-to-date" else _ids(
+                conn,
+                f"SELECT x.id FROM {self.source}.{t} x LEFT JOIN {base} b ON b.id = x.id "
+                f"LEFT JOIN main.{t} l ON l.id = x.id "
+                f"WHERE (b.id IS NOT NULL AND NOT ({_same(spec, 'x', 'b')})) OR "
+                f"(b.id IS NULL AND l.id IS NOT NULL AND "
+                f"(NOT ({_same(spec, 'x', 'l')}) OR {self.unsynced_sql(spec, 'l.id')}))",
+            )
+            lost = set()
             if self.source == "team":
-                team_changed = _ids(
-                    conn,
-                    f"SELECT x.id FROM team.{t} x LEFT JOIN {base} b ON b.id = x.id "
-                    f"LEFT JOIN main.{t} l ON l.id = x.id "
-                    f"WHERE (b.id IS NOT NULL AND NOT ({_same(spec, 'x', 'b')})) OR "
-                    f"(b.id IS NULL AND l.id IS NOT NULL AND "
-                    f"(NOT ({_same(spec, 'x', 'l')}) OR {self.unsynced_sql(spec, 'l.id')}))",
-                )
                 lost = _ids(  # the team file lacks what it had: send it again
                     conn,
                     f"SELECT l.id FROM main.{t} l WHERE NOT EXISTS (SELECT 1 FROM team.{t} x "
                     f"WHERE x.id = l.id) AND {self.in_base_sql(spec, 'l.id')}",
                 )
-            elif self.plan.path == "up-to-date":  # the team copy is empty: nothing changed
-                team_changed = set()
-                lost = set()
-            else:
-                team_changed = _ids(
-                    conn,
-                    f"SELECT x.id FROM ovl.{t} x LEFT JOIN {base} b ON b.id = x.id "
-                    f"LEFT JOIN main.{t} l ON l.id = x.id "
-                    f"WHERE (b.id IS NOT NULL AND NOT ({_same(spec, 'x', 'b')})) OR "
-                    f"(b.id IS NULL AND l.id IS NOT NULL AND "
-                    f"(NOT ({_same(spec, 'x', 'l')}) OR {self.unsynced_sql(spec, 'l.id')}))",
-                )
-                lost = set()
             both_changed = local_changed & team_changed
             if both_changed:
                 self._fill(f"both_{t}", both_changed)
@@ -1996,7 +1977,7 @@ class _Attempt:
                 conn.execute(
                     f"CREATE TEMP TABLE tr_{t} AS SELECT x.*, EXISTS (SELECT 1 FROM main.{t} l "
                     f"WHERE l.id = x.id AND {_same(spec, 'l', 'x')}) AS same_here FROM "
-                    f"({self.team_rows_sql(spec, f'temp.touched_{t}', _team_select(spec, 'x'))}) x"
+                    f"({self.team_rows_sql(spec, f'temp.touched_{t}')}) x"
                 )
                 # An upsert changes each base row where it is; INSERT OR REPLACE would delete
                 # and re-insert it, writing twice the pages.
@@ -2083,7 +2064,7 @@ class _Attempt:
                 self._fill(f"touched_{t}", from_team[t])
                 found.update(_rows(
                     self.conn,
-                    self.team_rows_sql(spec, f"temp.touched_{t}", _cols(columns, "x")),
+                    self.team_rows_sql(spec, f"temp.touched_{t}", columns),
                     columns,
                 ))
             rows[t] = found

@@ -145,6 +145,7 @@ def _base_triggers(spec: TableSpec) -> dict[str, str]:
     here is noted as having no base, unless it has a base row.
     """
     t = spec.name
+    columns = ", ".join(spec.columns)
     values = ", ".join("0" if c in spec.local_only else f"OLD.{c}" for c in spec.columns)
     # Guarded inserts, not INSERT OR IGNORE: a trigger takes the conflict policy of the
     # statement that fired it (an upsert's is ABORT).
@@ -152,7 +153,7 @@ def _base_triggers(spec: TableSpec) -> dict[str, str]:
         f"sync_keep_{t}_{event.lower()}": (
             f"BEFORE {event} ON {t} WHEN NOT EXISTS (SELECT 1 FROM {UNSYNCED_TABLE} WHERE "
             f"table_name = '{t}' AND row_id = OLD.id) BEGIN INSERT INTO {spec.base} "
-            f"({_columns(spec.columns)}) SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM "
+            f"({columns}) SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM "
             f"{spec.base} WHERE id = OLD.id); END"
         )
         for event in ("UPDATE", "DELETE")
@@ -170,10 +171,6 @@ def _base_triggers(spec: TableSpec) -> dict[str, str]:
         name = f"{stem}_{hashlib.sha256(body.encode()).hexdigest()[:8]}"
         statements[name] = f"CREATE TRIGGER IF NOT EXISTS {name} {body}"
     return statements
-
-
-def _columns(names: tuple[str, ...]) -> str:
-    return ", ".join(names)
 
 
 @dataclass(frozen=True)
